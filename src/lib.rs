@@ -1,1 +1,63 @@
-//! placeholder
+//! A typed async client for the [Authing](https://www.authing.cn) Management API (v3).
+//!
+//! Every one of the API's operations is a method of [`ManagementClient`],
+//! named after its operationId in snake_case, generated from the API's
+//! OpenAPI document. The client fetches and caches the management token,
+//! sends Authing's headers, and turns each answer's envelope
+//! `{statusCode, message, apiCode, requestId, data}` into
+//! `Result<data, Error>`.
+//!
+//! ```no_run
+//! use authing::{ManagementClient, types};
+//!
+//! # async fn run() -> authing::Result<()> {
+//! let client = ManagementClient::builder()
+//!     .access_key_id("AUTHING_USERPOOL_ID")
+//!     .access_key_secret("AUTHING_USERPOOL_SECRET")
+//!     .build()?;
+//!
+//! let page = client
+//!     .list_users()
+//!     .body(types::ListUsersRequestDto {
+//!         options: Some(types::ListUsersOptionsDto {
+//!             pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
+//!             ..Default::default()
+//!         }),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! println!("{} users", page.total_count);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Modules, by what they do: the generated surface is [`generated`] (with
+//! [`types`] and [`builder`]); the hand-written runtime is `config` (the
+//! builder), `token` (the token cache), `hooks` (headers and the 401 retry),
+//! `envelope`, `error` and `raw` (calls to paths the document lacks).
+
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod envelope;
+mod error;
+pub mod generated;
+mod hooks;
+mod operation;
+mod raw;
+mod session;
+mod token;
+
+pub use client::ManagementClient;
+pub use config::{
+    DEFAULT_HOST, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN, Lang, ManagementClientBuilder,
+    SDK_VERSION,
+};
+pub use envelope::Envelope;
+pub use error::{BODY_SNIPPET_LIMIT, Error, Result};
+pub use generated::{builder, types};
+pub use operation::Pending;
+pub use raw::RawRequest;
+#[doc(hidden)]
+pub use session::{Session, SharedSession};

@@ -1,0 +1,273 @@
+//! Generates the typed client from the committed OpenAPI document.
+//!
+//! `progenitor` turns `openapi/authing-management-v3.json` into the request
+//! builders and types (`$OUT_DIR/generated.rs`). This script then adds, for
+//! every operation and every response envelope, one line that plugs it into
+//! the hand-written runtime in `src/` (envelope unwrapping, `.await` on a
+//! builder) and writes the table of operations the tests check against the
+//! document (`$OUT_DIR/operations.rs`).
+//!
+//! A document the generator cannot take fails the build with one message that
+//! names the file and the cause.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+use heck::{ToPascalCase, ToSnakeCase};
+use openapiv3::{OpenAPI, ReferenceOr};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+
+const SPEC: &str = "openapi/authing-management-v3.json";
+
+fn main() {
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=build.rs");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    if let Err(cause) = generate(Path::new(SPEC), &out_dir) {
+        eprintln!("error: {SPEC}: {cause}");
+        std::process::exit(1);
+    }
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+fn generate(spec_path: &Path, out_dir: &Path) -> Result<()> {
+    let text = fs::read_to_string(spec_path).map_err(|e| format!("cannot read it: {e}"))?;
+    let json = &mut serde_json::Deserializer::from_str(&text);
+    let spec: OpenAPI = serde_path_to_error::deserialize(json).map_err(|e| {
+        format!(
+            "not a valid OpenAPI 3.0 document: at {}: {}",
+            e.path(),
+            e.inner()
+        )
+    })?;
+
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(
+            "crate::session::SharedSession"
+                .parse()
+                .expect("a valid Rust path"),
+        )
+        .with_hooks(HooksMode::Expected);
+    if env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
+    let mut generator = Generator::new(&settings);
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
+
+    let operations = operations(&spec)?;
+    let envelopes = envelopes(&generator, &operations)?;
+    let mut code = tokens.to_string();
+    code.push_str(&glue(&envelopes, &operations)?);
+    write(&out_dir.join("generated.rs"), &code)?;
+    write(
+        &out_dir.join("operations.rs"),
+        &operation_table(&operations),
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// How to read one generated response type as Authing's envelope: Rust
+/// expressions, on `self`, for each part of it.
+struct Envelope {
+    /// The Rust type of its `data` field, when it has one.
+    data: Option<String>,
+    message: &'static str,
+    api_code: &'static str,
+    request_id: &'static str,
+}
+
+/// The generated response types, by name, read as envelopes.
+fn envelopes(
+    generator: &Generator,
+    operations: &[Operation],
+) -> Result<BTreeMap<String, Envelope>> {
+    let space = generator.get_type_space();
+    let responses: std::collections::BTreeSet<_> =
+        operations.iter().map(|op| op.response.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for ty in space.iter_types() {
+        let name = ty.name();
+        if !responses.contains(name.as_str()) {
+            continue;
+        }
+        let typify::TypeDetails::Struct(details) = ty.details() else {
+            return Err(format!("response type {name} is not an object"));
+        };
+        let fields: BTreeMap<_, _> = details
+            .properties_info()
+            .map(|p| (p.name, p.required))
+            .collect();
+        // (expression when required, when optional, when absent)
+        let read = |field: &str, [required, optional, absent]: [&'static str; 3]| match fields
+            .get(field)
+        {
+            Some(true) => required,
+            Some(false) => optional,
+            None => absent,
+        };
+        if fields.get("status_code") != Some(&true) {
+            return Err(format!(
+                "response type {name} has no required `statusCode`, so success cannot be told"
+            ));
+        }
+        let message = read(
+            "message",
+            [
+                "self.message",
+                "self.message.unwrap_or_default()",
+                "String::new()",
+            ],
+        );
+        let api_code = read("api_code", ["Some(self.api_code)", "self.api_code", "None"]);
+        let request_id = read(
+            "request_id",
+            ["Some(self.request_id)", "self.request_id", "None"],
+        );
+        let data = fields.get("data").map(|_| {
+            let p = details
+                .properties_info()
+                .find(|p| p.name == "data")
+                .expect("listed above");
+            space
+                .get_type(&p.type_id)
+                .expect("typify knows its own field types")
+                .ident()
+                .to_string()
+        });
+        out.insert(
+            name,
+            Envelope {
+                data,
+                message,
+                api_code,
+                request_id,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// One operation of the document, as the generated client names it.
+struct Operation {
+    id: String,
+    method: String,
+    path: String,
+    /// The method on the generated client (`list_users`).
+    function: String,
+    /// The builder type it returns (`ListUsers`).
+    builder: String,
+    /// The generated type of its `200` response (`UserPaginatedRespDto`).
+    response: String,
+}
+
+fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
+    spec.operations()
+        .map(|(path, method, op)| {
+            let id = op
+                .operation_id
+                .clone()
+                .ok_or_else(|| format!("{method} {path} has no operationId"))?;
+            let response = match op
+                .responses
+                .responses
+                .get(&openapiv3::StatusCode::Code(200))
+            {
+                Some(ReferenceOr::Item(response)) => response
+                    .content
+                    .get("application/json")
+                    .and_then(|media| media.schema.as_ref())
+                    .and_then(|schema| match schema {
+                        ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
+                        ReferenceOr::Item(_) => None,
+                    })
+                    .map(type_name),
+                _ => None,
+            }
+            .ok_or_else(|| format!("operation {id} has no `200` JSON response naming a schema"))?;
+            Ok(Operation {
+                function: id.to_snake_case(),
+                builder: type_name(&id),
+                response,
+                method: method.to_uppercase(),
+                path: path.to_string(),
+                id,
+            })
+        })
+        .collect()
+}
+
+/// The Rust name progenitor and typify give to a schema or operation name.
+fn type_name(name: &str) -> String {
+    name.replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_pascal_case()
+}
+
+/// The code that plugs the generated code into the hand-written runtime.
+fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Result<String> {
+    let mut out = String::from("\n// Added by build.rs: envelopes and awaitable builders.\n");
+    for (name, envelope) in envelopes {
+        let Envelope {
+            data,
+            message,
+            api_code,
+            request_id,
+        } = envelope;
+        let (data_type, data) = match data {
+            Some(ty) => (ty.as_str(), "self.data"),
+            None => ("Self", "self"),
+        };
+        writeln!(
+            out,
+            "impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; \
+             fn into_data(self) -> crate::Result<Self::Data> {{ \
+             if self.status_code == crate::envelope::SUCCESS {{ Ok({data}) }} else {{ \
+             Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} }}"
+        )
+        .expect("writing to a String");
+    }
+    for op in operations {
+        if !envelopes.contains_key(&op.response) {
+            return Err(format!(
+                "operation {} answers `{}`, which is not a generated type",
+                op.id, op.response
+            ));
+        }
+        writeln!(
+            out,
+            "crate::operation::impl_into_future!({} => types::{});",
+            op.builder, op.response
+        )
+        .expect("writing to a String");
+    }
+    Ok(out)
+}
+
+/// `OPERATIONS`: every operation with a function that calls its generated method.
+fn operation_table(operations: &[Operation]) -> String {
+    let mut out = String::from(
+        "/// Every operation of the document, as generated.\n\
+         pub const OPERATIONS: &[GeneratedOperation] = &[\n",
+    );
+    for op in operations {
+        writeln!(
+            out,
+            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, \
+             builder: |client| std::any::type_name_of_val(&client.{}()) }},",
+            op.id, op.method, op.path, op.function, op.function
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("];\n");
+    out
+}

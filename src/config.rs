@@ -1,0 +1,233 @@
+//! How a [`ManagementClient`] is configured: the seed SDK's options, checked
+//! once when the client is built.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use crate::client::ManagementClient;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::token::{TOKEN_PATH, TokenCache};
+
+/// The host of Authing's public cloud.
+pub const DEFAULT_HOST: &str = "https://api.authing.cn";
+/// How long a request, the token request included, may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long before its expiry a token is replaced by default.
+pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// The value of `x-authing-sdk-version` sent with every request.
+pub const SDK_VERSION: &str = concat!("authing-rust-sdk:", env!("CARGO_PKG_VERSION"));
+
+/// The language of Authing's messages (`x-authing-lang`), in particular the
+/// `message` of an [`Error::Api`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lang {
+    /// Simplified Chinese, `zh-CN`: Authing's default.
+    #[default]
+    ZhCn,
+    /// English, `en-US`.
+    EnUs,
+}
+
+impl Lang {
+    /// The header value: `zh-CN` or `en-US`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::EnUs => "en-US",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = Error;
+
+    /// Parses `zh-CN` or `en-US`, in any case.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "zh-cn" => Ok(Lang::ZhCn),
+            "en-us" => Ok(Lang::EnUs),
+            _ => Err(Error::Config(format!(
+                "unknown lang {s:?}: expected zh-CN or en-US"
+            ))),
+        }
+    }
+}
+
+/// Builds a [`ManagementClient`]; see [`ManagementClient::builder`].
+///
+/// Nothing is checked until [`build`](Self::build), which reports the first
+/// problem as [`Error::Config`].
+#[derive(Clone)]
+#[must_use]
+pub struct ManagementClientBuilder {
+    access_key_id: String,
+    access_key_secret: String,
+    host: String,
+    timeout: Duration,
+    lang: Lang,
+    use_unverified_ssl: bool,
+    token_refresh_margin: Duration,
+}
+
+impl std::fmt::Debug for ManagementClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagementClientBuilder")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"<redacted>")
+            .field("host", &self.host)
+            .field("timeout", &self.timeout)
+            .field("lang", &self.lang)
+            .field("use_unverified_ssl", &self.use_unverified_ssl)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .finish()
+    }
+}
+
+impl Default for ManagementClientBuilder {
+    fn default() -> Self {
+        ManagementClientBuilder {
+            access_key_id: String::new(),
+            access_key_secret: String::new(),
+            host: DEFAULT_HOST.to_string(),
+            timeout: DEFAULT_TIMEOUT,
+            lang: Lang::default(),
+            use_unverified_ssl: false,
+            token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
+        }
+    }
+}
+
+impl ManagementClientBuilder {
+    /// A builder with the settings of the environment: `AUTHING_ACCESS_KEY_ID`,
+    /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST`.
+    pub fn from_env() -> Self {
+        let var = |name| std::env::var(name).unwrap_or_default();
+        let mut builder = ManagementClientBuilder::default()
+            .access_key_id(var("AUTHING_ACCESS_KEY_ID"))
+            .access_key_secret(var("AUTHING_ACCESS_KEY_SECRET"));
+        if let Ok(host) = std::env::var("AUTHING_HOST") {
+            builder = builder.host(host);
+        }
+        builder
+    }
+
+    /// The user pool's access key id (required).
+    pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
+        self.access_key_id = access_key_id.into();
+        self
+    }
+
+    /// The user pool's access key secret (required). Never printed.
+    pub fn access_key_secret(mut self, access_key_secret: impl Into<String>) -> Self {
+        self.access_key_secret = access_key_secret.into();
+        self
+    }
+
+    /// The API host: [`DEFAULT_HOST`] for Authing's cloud, or a private
+    /// deployment's address such as `https://authing.example.com`. A trailing
+    /// slash is ignored.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    /// The longest a request may take, from connecting to reading the whole
+    /// answer; [`DEFAULT_TIMEOUT`] unless set. Applies to the token request too.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The language of Authing's messages; [`Lang::ZhCn`] unless set.
+    pub fn lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Accept any TLS certificate, for a private deployment with a
+    /// self-signed one. Off unless set: certificates are verified.
+    pub fn use_unverified_ssl(mut self, use_unverified_ssl: bool) -> Self {
+        self.use_unverified_ssl = use_unverified_ssl;
+        self
+    }
+
+    /// How long before its expiry the token is replaced;
+    /// [`DEFAULT_TOKEN_REFRESH_MARGIN`] unless set. A token whose whole
+    /// lifetime is shorter than twice this is replaced halfway through it.
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_refresh_margin = margin;
+        self
+    }
+
+    /// Checks the settings and builds the client. No request is sent: the
+    /// token is fetched by the first call.
+    pub fn build(self) -> Result<ManagementClient> {
+        if self.access_key_id.trim().is_empty() {
+            return Err(Error::Config("access_key_id is empty".into()));
+        }
+        if self.access_key_secret.trim().is_empty() {
+            return Err(Error::Config("access_key_secret is empty".into()));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::Config("timeout must be longer than zero".into()));
+        }
+        let host = parse_host(&self.host)?;
+        let token_endpoint = reqwest::Url::parse(&format!("{host}{TOKEN_PATH}"))
+            .map_err(|e| Error::Config(format!("host {:?} is not a usable URL: {e}", self.host)))?;
+
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-authing-lang",
+            HeaderValue::from_static(self.lang.as_str()),
+        );
+        headers.insert(
+            "x-authing-sdk-version",
+            HeaderValue::from_static(SDK_VERSION),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(SDK_VERSION.replace(':', "/"))
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .tls_danger_accept_invalid_certs(self.use_unverified_ssl)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
+
+        let session = Session {
+            tokens: TokenCache::new(
+                token_endpoint,
+                &self.access_key_id,
+                &self.access_key_secret,
+                self.token_refresh_margin,
+            ),
+            host: host.clone(),
+            lang: self.lang,
+            timeout: self.timeout,
+        };
+        Ok(ManagementClient::from_parts(&host, http, Arc::new(session)))
+    }
+}
+
+/// `host` as the base URL the generated client appends paths to: http(s),
+/// with a host name, without a trailing slash, query or fragment.
+fn parse_host(host: &str) -> Result<String> {
+    let invalid = |why: String| Error::Config(format!("host {host:?} is not a valid URL: {why}"));
+    let url = reqwest::Url::parse(host.trim()).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "the scheme is {:?}, not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host name".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it has a query or a fragment".into()));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}

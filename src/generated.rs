@@ -1,0 +1,14 @@
+//! The code `build.rs` generates from `openapi/authing-management-v3.json`:
+//! the [`Client`] with one method per operation, a request builder per
+//! operation in [`builder`], and every schema as a type in [`types`].
+
+#![allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    rustdoc::all,
+    unused_imports,
+    unused_mut
+)]
+
+include!(concat!(env!("OUT_DIR"), "/generated.rs"));

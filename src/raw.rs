@@ -1,0 +1,95 @@
+//! The escape hatch: a request to any path, with the same token, headers,
+//! retry and envelope handling as the generated operations.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::envelope::{SUCCESS, classify};
+use crate::error::{Error, Result, from_reqwest};
+use crate::generated::Client;
+use crate::hooks::{authorize, execute};
+
+/// A request built by [`ManagementClient::raw`](crate::ManagementClient::raw).
+///
+/// `.await` it for the answer's `data` as JSON, or call [`send`](Self::send)
+/// to decode `data` into a type of your own.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct RawRequest<'a> {
+    api: &'a Client,
+    request: Result<reqwest::RequestBuilder>,
+}
+
+impl<'a> RawRequest<'a> {
+    pub(crate) fn new(api: &'a Client, method: reqwest::Method, path: &str) -> Self {
+        let separator = if path.starts_with('/') { "" } else { "/" };
+        let url = format!("{}{separator}{path}", api.baseurl);
+        let request = reqwest::Url::parse(&url)
+            .map(|url| api.client.request(method, url))
+            .map_err(|e| Error::InvalidRequest(format!("{url:?} is not a valid URL: {e}")));
+        RawRequest { api, request }
+    }
+
+    /// Adds query parameters, such as `&[("userId", "u1")]` or a struct.
+    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Self {
+        self.request = self.request.map(|r| r.query(query));
+        self
+    }
+
+    /// Sends `body` as the JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        self.request = self.request.map(|r| r.json(body));
+        self
+    }
+
+    /// Sends the request and decodes the answer's `data` as `T` (the whole
+    /// envelope's `data` is JSON `null` when it has none).
+    pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
+        let api = self.api;
+        let mut request = self
+            .request?
+            .build()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        authorize(&api.inner, &api.client, &mut request)
+            .await
+            .map_err(|f| f.into_error())?;
+        let response = execute(&api.inner, &api.client, request, "raw")
+            .await
+            .map_err(from_reqwest)?;
+        let http_status = response.status().as_u16();
+        let body = response.bytes().await.map_err(from_reqwest)?;
+        decode(http_status, &body)
+    }
+}
+
+fn decode<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "statusCode")]
+        status_code: i64,
+        #[serde(default)]
+        data: serde_json::Value,
+    }
+    match serde_json::from_slice::<Answer>(body) {
+        Ok(answer) if answer.status_code == SUCCESS && http_status == 200 => {
+            serde_json::from_value(answer.data).map_err(|source| Error::UnexpectedShape {
+                http_status,
+                body: crate::error::snippet(body),
+                source,
+            })
+        }
+        Ok(_) => Err(classify(http_status, body, None)),
+        Err(e) => Err(classify(http_status, body, Some(e))),
+    }
+}
+
+impl<'a> IntoFuture for RawRequest<'a> {
+    type Output = Result<serde_json::Value>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
