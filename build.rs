@@ -245,7 +245,7 @@ fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Res
         }
         writeln!(
             out,
-            "crate::operation::impl_into_future!({} => types::{});",
+            "crate::operation::awaitable!({} => types::{});",
             op.builder, op.response
         )
         .expect("writing to a String");

@@ -6,6 +6,7 @@
     clippy::all,
     clippy::pedantic,
     missing_docs,
+    non_camel_case_types,
     rustdoc::all,
     unused_imports,
     unused_mut

@@ -57,7 +57,7 @@ pub use config::{
 pub use envelope::Envelope;
 pub use error::{BODY_SNIPPET_LIMIT, Error, Result};
 pub use generated::{builder, types};
-pub use operation::Pending;
+pub use operation::{Call, Operation};
 pub use raw::RawRequest;
 #[doc(hidden)]
 pub use session::{Session, SharedSession};

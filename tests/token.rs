@@ -1,0 +1,192 @@
+//! The management token: fetched once, shared, refreshed ahead of expiry,
+//! replaced when the server rejects it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn mount_get_user(server: &MockServer) {
+    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(user("u1"))).mount(server).await;
+}
+
+#[tokio::test]
+async fn the_token_is_fetched_once_and_reused() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    for _ in 0..3 {
+        client.get_user().user_id("u1").await.unwrap();
+    }
+
+    let token_requests = requests_to(&server, TOKEN_PATH).await;
+    assert_eq!(token_requests.len(), 1);
+    let credentials: serde_json::Value = token_requests[0].body_json().unwrap();
+    assert_eq!(credentials, json!({"accessKeyId": ACCESS_KEY_ID, "accessKeySecret": ACCESS_KEY_SECRET}));
+    for request in requests_to(&server, "/api/v3/get-user").await {
+        assert_eq!(bearer(&request), format!("Bearer {}", jwt(1)));
+    }
+}
+
+#[tokio::test]
+async fn clones_share_the_token() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    client.get_user().user_id("u1").await.unwrap();
+    client.clone().get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_calls_share_one_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        // Slow enough that every call arrives while the fetch is in flight.
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    let calls = (0..100).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_user().user_id("u1").await })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().unwrap();
+    }
+
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 100);
+}
+
+#[tokio::test]
+async fn the_token_is_replaced_before_it_expires() {
+    let server = MockServer::start().await;
+    // A 2 s token is due for refresh after half its life, 1 s.
+    mount_tokens(&server, 2).await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    client.get_user().user_id("u1").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    client.get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    let calls = requests_to(&server, "/api/v3/get-user").await;
+    assert_eq!(bearer(&calls[1]), format!("Bearer {}", jwt(2)));
+}
+
+#[tokio::test]
+async fn an_http_401_fetches_a_new_token_and_retries_once() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"statusCode": 401, "message": "expired"})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    let user = client.get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(user.user_id, "u1");
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    let calls = requests_to(&server, "/api/v3/get-user").await;
+    assert_eq!(calls.len(), 2);
+    assert_eq!(bearer(&calls[0]), format!("Bearer {}", jwt(1)));
+    assert_eq!(bearer(&calls[1]), format!("Bearer {}", jwt(2)));
+}
+
+#[tokio::test]
+async fn an_envelope_401_under_http_200_also_retries_once() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 401, "message": "expired"})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    client.get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_without_another_retry() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 401, "message": "no access"})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    assert!(matches!(error, authing::Error::Api { status_code: 401, .. }), "{error:?}");
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_rejected_token_request_is_an_api_error_with_its_codes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "statusCode": 400, "apiCode": 1600, "message": "accessKeySecret is wrong", "requestId": "req-9"
+        })))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    match error {
+        authing::Error::Api { status_code, api_code, message, request_id } => {
+            assert_eq!(status_code, 400);
+            assert_eq!(api_code, Some(1600));
+            assert_eq!(message, "accessKeySecret is wrong");
+            assert_eq!(request_id.as_deref(), Some("req-9"));
+        }
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+    assert!(requests_to(&server, "/api/v3/get-user").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": "opaque-token", "expires_in": 7200})))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+
+    client(&server).get_user().user_id("u1").await.unwrap();
+
+    let call = &requests_to(&server, "/api/v3/get-user").await[0];
+    assert_eq!(bearer(call), "Bearer opaque-token");
+    assert!(call.headers.get("x-authing-userpool-id").is_none());
+}
