@@ -17,28 +17,34 @@ use crate::envelope::{Envelope, classify};
 use crate::error::{Error, Result, from_reqwest};
 
 /// A generated request builder: what its `send()` answers.
-pub trait Operation<'a>: Send + Sized + 'a {
+// Not generic over a lifetime: `Operation<'a>` would make a `Call` not `Send`
+// to the compiler inside `tokio::spawn` (the higher-ranked auto-trait limitation).
+pub trait Operation: Send + Sized {
     /// The envelope the operation answers.
     type Envelope: Envelope + Send;
 
     /// The generated `send()`: the raw progenitor response.
     fn send_raw(
         self,
-    ) -> impl Future<Output = std::result::Result<ResponseValue<Self::Envelope>, progenitor_client::Error<()>>> + Send + 'a;
+    ) -> impl Future<
+        Output = std::result::Result<ResponseValue<Self::Envelope>, progenitor_client::Error<()>>,
+    > + Send;
 }
 
 /// Implements [`Operation`] and `IntoFuture` for one generated builder.
 macro_rules! awaitable {
     ($builder:ident => $envelope:ty) => {
-        impl<'a> $crate::operation::Operation<'a> for builder::$builder<'a> {
+        impl $crate::operation::Operation for builder::$builder<'_> {
             type Envelope = $envelope;
 
             fn send_raw(
                 self,
             ) -> impl ::std::future::Future<
-                Output = ::std::result::Result<ResponseValue<$envelope>, progenitor_client::Error<()>>,
-            > + Send
-            + 'a {
+                Output = ::std::result::Result<
+                    ResponseValue<$envelope>,
+                    progenitor_client::Error<()>,
+                >,
+            > + Send {
                 self.send()
             }
         }
@@ -57,34 +63,38 @@ pub(crate) use awaitable;
 
 /// The future of an awaited request builder: the call's typed `data`, or an [`Error`].
 #[must_use = "futures do nothing unless polled"]
-pub struct Call<'a, O: Operation<'a>> {
+pub struct Call<'a, O: Operation + 'a> {
     state: State<'a, O>,
 }
 
 type Running<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
-enum State<'a, O: Operation<'a>> {
+enum State<'a, O: Operation + 'a> {
     Ready(O),
     Running(Running<'a, <O::Envelope as Envelope>::Data>),
     Done,
 }
 
 // The builder is moved out, never pinned; the running future is pinned in its box.
-impl<'a, O: Operation<'a>> Unpin for Call<'a, O> {}
+impl<'a, O: Operation + 'a> Unpin for Call<'a, O> {}
 
-impl<'a, O: Operation<'a>> Call<'a, O> {
+impl<'a, O: Operation + 'a> Call<'a, O> {
     pub(crate) fn new(operation: O) -> Self {
-        Call { state: State::Ready(operation) }
+        Call {
+            state: State::Ready(operation),
+        }
     }
 }
 
-impl<'a, O: Operation<'a>> Future for Call<'a, O> {
+impl<'a, O: Operation + 'a> Future for Call<'a, O> {
     type Output = Result<<O::Envelope as Envelope>::Data>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             match std::mem::replace(&mut self.state, State::Done) {
-                State::Ready(operation) => self.state = State::Running(Box::pin(finish(operation.send_raw()))),
+                State::Ready(operation) => {
+                    self.state = State::Running(Box::pin(finish(operation.send_raw())))
+                }
                 State::Running(mut running) => {
                     return match running.as_mut().poll(cx) {
                         Poll::Ready(result) => Poll::Ready(result),
@@ -115,7 +125,9 @@ async fn from_progenitor(error: progenitor_client::Error<()>) -> Error {
     use progenitor_client::Error as P;
     match error {
         P::InvalidRequest(why) => Error::InvalidRequest(why),
-        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => from_reqwest(e),
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+            from_reqwest(e)
+        }
         P::InvalidResponsePayload(body, e) => classify(200, &body, Some(e)),
         P::UnexpectedResponse(response) => {
             let http_status = response.status().as_u16();

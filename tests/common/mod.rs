@@ -25,7 +25,8 @@ pub fn jwt(n: usize) -> String {
 
 /// An envelope answering `data`.
 pub fn ok(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"statusCode": 200, "message": "", "data": data}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"statusCode": 200, "message": "", "data": data}))
 }
 
 /// The token endpoint, handing out `jwt(1)`, `jwt(2)`, ... valid for `expires_in` seconds.
@@ -53,13 +54,22 @@ pub fn client(server: &MockServer) -> ManagementClient {
 
 /// The requests `server` received on `path`.
 pub async fn requests_to(server: &MockServer, on: &str) -> Vec<Request> {
-    let all = server.received_requests().await.expect("request recording is on");
+    let all = server
+        .received_requests()
+        .await
+        .expect("request recording is on");
     all.into_iter().filter(|r| r.url.path() == on).collect()
 }
 
 /// The `authorization` header of a request.
 pub fn bearer(request: &Request) -> String {
-    request.headers.get("authorization").expect("an authorization header").to_str().unwrap().to_string()
+    request
+        .headers
+        .get("authorization")
+        .expect("an authorization header")
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A user as `get-user` answers it, with its required fields.
