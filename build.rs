@@ -70,6 +70,10 @@ fn generate(spec_path: &Path, out_dir: &Path) -> Result<()> {
     write(
         &out_dir.join("operations.rs"),
         &operation_table(&operations),
+    )?;
+    write(
+        &out_dir.join("contract_cases.rs"),
+        &contract_cases(&operations),
     )
 }
 
@@ -169,6 +173,11 @@ struct Operation {
     builder: String,
     /// The generated type of its `200` response (`UserPaginatedRespDto`).
     response: String,
+    /// The generated type of its JSON body, when it takes one.
+    body: Option<String>,
+    /// Its required parameters: builder setter and a Rust literal valid for
+    /// the parameter's schema, or why no such literal can be written.
+    required: Vec<(String, std::result::Result<String, String>)>,
 }
 
 fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
@@ -187,15 +196,40 @@ fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
                     .content
                     .get("application/json")
                     .and_then(|media| media.schema.as_ref())
-                    .and_then(|schema| match schema {
-                        ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
-                        ReferenceOr::Item(_) => None,
-                    })
-                    .map(type_name),
+                    .and_then(schema_name),
                 _ => None,
             }
             .ok_or_else(|| format!("operation {id} has no `200` JSON response naming a schema"))?;
+            let body = op.request_body.as_ref().map(|body| match body {
+                ReferenceOr::Item(body) => body
+                    .content
+                    .get("application/json")
+                    .and_then(|media| media.schema.as_ref())
+                    .and_then(schema_name)
+                    .ok_or_else(|| {
+                        format!("operation {id} takes a body that is not a JSON schema reference")
+                    }),
+                ReferenceOr::Reference { .. } => {
+                    Err(format!("operation {id} refers to a shared request body"))
+                }
+            });
+            let required = op
+                .parameters
+                .iter()
+                .filter_map(|parameter| match parameter {
+                    ReferenceOr::Item(parameter) if parameter.parameter_data_ref().required => {
+                        Some(parameter)
+                    }
+                    _ => None,
+                })
+                .map(|parameter| {
+                    let data = parameter.parameter_data_ref();
+                    (data.name.to_snake_case(), sample_literal(&data.format))
+                })
+                .collect();
             Ok(Operation {
+                body: body.transpose()?,
+                required,
                 function: id.to_snake_case(),
                 builder: type_name(&id),
                 response,
@@ -205,6 +239,45 @@ fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
             })
         })
         .collect()
+}
+
+/// The generated type of a `$ref` schema.
+fn schema_name(schema: &ReferenceOr<openapiv3::Schema>) -> Option<String> {
+    match schema {
+        ReferenceOr::Reference { reference } => reference.rsplit('/').next().map(type_name),
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+/// A Rust literal that a builder setter takes for a parameter of this schema,
+/// valid for it: the first value of an enum, a plain value otherwise.
+fn sample_literal(
+    schema: &openapiv3::ParameterSchemaOrContent,
+) -> std::result::Result<String, String> {
+    use openapiv3::{SchemaKind, Type};
+    let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = schema else {
+        return Err("the parameter's schema is not inline".into());
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            match string.enumeration.iter().flatten().next() {
+                Some(first) => Ok(format!("{first:?}")),
+                None => Ok("\"example\"".into()),
+            }
+        }
+        SchemaKind::Type(Type::Integer(_)) => Ok("1".into()),
+        SchemaKind::Type(Type::Number(_)) => Ok("1.0".into()),
+        SchemaKind::Type(Type::Boolean(_)) => Ok("true".into()),
+        SchemaKind::Type(Type::Array(array)) => {
+            match &array.items {
+                Some(ReferenceOr::Item(item)) if matches!(&item.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty()) => {
+                    Ok("vec![\"example\".to_string()]".into())
+                }
+                _ => Err("a list parameter of other than plain strings".into()),
+            }
+        }
+        _ => Err("a parameter of a composite schema".into()),
+    }
 }
 
 /// The Rust name progenitor and typify give to a schema or operation name.
@@ -251,6 +324,45 @@ fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Res
         .expect("writing to a String");
     }
     Ok(out)
+}
+
+/// `CASES`: a call of every operation with its required parameters and body
+/// filled with values valid for their schemas, for the contract tests.
+///
+/// The including file provides `Case`, `Call` and `body::<T>(operation_id)`,
+/// which samples the body from the document at run time.
+fn contract_cases(operations: &[Operation]) -> String {
+    let mut out = String::from(
+        "/// A call of every operation of the document.\npub const CASES: &[Case] = &[\n",
+    );
+    for op in operations {
+        let mut call = format!("client.{}()", op.function);
+        let mut cannot = None;
+        for (setter, literal) in &op.required {
+            match literal {
+                Ok(literal) => write!(call, ".{setter}({literal})").expect("writing to a String"),
+                Err(why) => cannot = Some(format!("{setter}: {why}")),
+            }
+        }
+        if let Some(body) = &op.body {
+            write!(call, ".body(body::<types::{body}>({:?}))", op.id).expect("writing to a String");
+        }
+        match cannot {
+            None => writeln!(
+                out,
+                "    Case {{ operation_id: {:?}, call: Some(|client| Box::pin(async move {{ {call}.await.map(drop) }})) }},",
+                op.id
+            ),
+            Some(why) => writeln!(
+                out,
+                "    Case {{ operation_id: {:?}, call: None }}, // cannot fill {why}",
+                op.id
+            ),
+        }
+        .expect("writing to a String");
+    }
+    out.push_str("];\n");
+    out
 }
 
 /// `OPERATIONS`: every operation with a function that calls its generated method.

@@ -49,41 +49,32 @@ pub(crate) struct Status {
     pub request_id: Option<String>,
 }
 
-/// The error for a response that did not decode as its typed envelope (`typed`
-/// says why), or that came with an HTTP status other than 200.
+/// The error for a response that is not a success: it came with an HTTP
+/// status other than 200, or it did not decode as its typed envelope (`typed`
+/// says why).
+///
+/// | answer | error |
+/// |---|---|
+/// | an envelope whose `statusCode` is not 200, whatever the HTTP status | [`Error::Api`] |
+/// | HTTP status other than 200, no envelope | [`Error::UnexpectedStatus`] |
+/// | HTTP 200, not JSON | [`Error::InvalidJson`] |
+/// | HTTP 200, JSON of another shape | [`Error::UnexpectedShape`] |
 ///
 /// A failure envelope carries no `data`, so it fails the typed decoding of a
-/// call whose success has one: reading just the envelope's status tells an
-/// [`Error::Api`] from a body that is not JSON or not of the expected shape.
+/// call whose success has one: reading just the envelope's status tells them apart.
 #[cold]
 pub(crate) fn classify(http_status: u16, body: &[u8], typed: Option<serde_json::Error>) -> Error {
-    if let Some(e) = &typed
-        && (e.is_syntax() || e.is_eof())
-    {
-        return Error::InvalidJson {
-            http_status,
-            body: snippet(body),
-            source: typed.unwrap(),
-        };
-    }
-    match serde_json::from_slice::<Status>(body) {
-        Ok(status) if status.status_code != SUCCESS || http_status != 200 => Error::Api {
-            // An HTTP failure under a success envelope still fails, with the HTTP status.
-            status_code: if status.status_code == SUCCESS {
-                i64::from(http_status)
-            } else {
-                status.status_code
-            },
+    let status = serde_json::from_slice::<Status>(body);
+    match status {
+        Ok(status) if status.status_code != SUCCESS => Error::Api {
+            status_code: status.status_code,
             api_code: status.api_code,
             message: status.message,
             request_id: status.request_id,
         },
-        Ok(_) => Error::UnexpectedShape {
+        _ if http_status != 200 => Error::UnexpectedStatus {
             http_status,
             body: snippet(body),
-            source: typed.unwrap_or_else(|| {
-                serde::de::Error::custom("a success envelope where none was expected")
-            }),
         },
         Err(e) if e.is_syntax() || e.is_eof() => Error::InvalidJson {
             http_status,
@@ -94,6 +85,13 @@ pub(crate) fn classify(http_status: u16, body: &[u8], typed: Option<serde_json::
             http_status,
             body: snippet(body),
             source: typed.unwrap_or(e),
+        },
+        Ok(_) => Error::UnexpectedShape {
+            http_status,
+            body: snippet(body),
+            source: typed.unwrap_or_else(|| {
+                serde::de::Error::custom("a success envelope where a failure was expected")
+            }),
         },
     }
 }

@@ -52,8 +52,19 @@ pub enum Error {
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
 
-    /// The response body is not JSON at all: an HTML error page from a proxy,
-    /// an empty body, JSON cut short.
+    /// The server answered an HTTP status other than 200 without Authing's
+    /// envelope: a gateway's HTML error page, a proxy's own JSON error, a mock
+    /// server's validation report.
+    #[error("HTTP {http_status} without an Authing envelope; body starts with {body:?}")]
+    UnexpectedStatus {
+        /// The HTTP status of the response.
+        http_status: u16,
+        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
+        body: String,
+    },
+
+    /// An HTTP 200 response whose body is not JSON: empty, cut short, or of
+    /// another format.
     #[error("HTTP {http_status}: the response is not JSON ({source}); body starts with {body:?}")]
     InvalidJson {
         /// The HTTP status of the response.

@@ -77,7 +77,7 @@ async fn a_failure_envelope_under_http_400_is_an_api_error() {
 }
 
 #[tokio::test]
-async fn an_html_error_page_is_invalid_json_with_its_status_and_body() {
+async fn an_html_error_page_is_an_unexpected_status_with_its_body() {
     let error = get_user_answered_with(
         ResponseTemplate::new(500)
             .set_body_raw("<html><body>502 Bad Gateway</body></html>", "text/html"),
@@ -110,6 +110,24 @@ async fn truncated_json_is_invalid_json() {
     ))
     .await
     .unwrap_err();
+
+    assert!(
+        matches!(
+            &error,
+            Error::InvalidJson {
+                http_status: 200,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_body_is_invalid_json() {
+    let error = get_user_answered_with(ResponseTemplate::new(200))
+        .await
+        .unwrap_err();
 
     assert!(
         matches!(

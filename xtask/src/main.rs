@@ -1,8 +1,11 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod demo;
 mod normalize;
+mod prism;
 mod regen;
 mod spec_diff;
+mod test;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +22,18 @@ struct Cli {
 enum Command {
     /// Refresh openapi/ from a new version of the Management API document.
     Regen(regen::RegenArgs),
+    /// Run the quick-start example against a local mock of the API.
+    Demo,
+    /// Run every check: formatting, lints, docs, and all tests with the contract suite.
+    Test,
+}
+
+/// `cargo`, as the one running this task, in the workspace root.
+fn cargo(root: &Path) -> tokio::process::Command {
+    let mut command =
+        tokio::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root).kill_on_drop(true);
+    command
 }
 
 /// The workspace root, whatever the current directory.
@@ -35,6 +50,8 @@ async fn main() -> std::process::ExitCode {
     let root = workspace_root();
     let result = match cli.command {
         Command::Regen(args) => regen::run(&root, args).await,
+        Command::Demo => demo::run(&root).await,
+        Command::Test => test::run(&root).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
