@@ -268,14 +268,12 @@ fn sample_literal(
         SchemaKind::Type(Type::Integer(_)) => Ok("1".into()),
         SchemaKind::Type(Type::Number(_)) => Ok("1.0".into()),
         SchemaKind::Type(Type::Boolean(_)) => Ok("true".into()),
-        SchemaKind::Type(Type::Array(array)) => {
-            match &array.items {
-                Some(ReferenceOr::Item(item)) if matches!(&item.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty()) => {
-                    Ok("vec![\"example\".to_string()]".into())
-                }
-                _ => Err("a list parameter of other than plain strings".into()),
+        SchemaKind::Type(Type::Array(array)) => match &array.items {
+            Some(ReferenceOr::Item(item)) if matches!(&item.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty()) => {
+                Ok("vec![\"example\".to_string()]".into())
             }
-        }
+            _ => Err("a list parameter of other than plain strings".into()),
+        },
         _ => Err("a parameter of a composite schema".into()),
     }
 }

@@ -61,3 +61,8 @@ pub use operation::{Call, Operation};
 pub use raw::RawRequest;
 #[doc(hidden)]
 pub use session::{Session, SharedSession};
+
+/// The README's examples, compiled as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
