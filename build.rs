@@ -36,45 +36,29 @@ type Result<T> = std::result::Result<T, String>;
 fn generate(spec_path: &Path, out_dir: &Path) -> Result<()> {
     let text = fs::read_to_string(spec_path).map_err(|e| format!("cannot read it: {e}"))?;
     let json = &mut serde_json::Deserializer::from_str(&text);
-    let spec: OpenAPI = serde_path_to_error::deserialize(json).map_err(|e| {
-        format!(
-            "not a valid OpenAPI 3.0 document: at {}: {}",
-            e.path(),
-            e.inner()
-        )
-    })?;
+    let spec: OpenAPI = serde_path_to_error::deserialize(json)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: at {}: {}", e.path(), e.inner()))?;
 
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_inner_type(
-            "crate::session::SharedSession"
-                .parse()
-                .expect("a valid Rust path"),
-        )
+        .with_inner_type("crate::session::SharedSession".parse().expect("a valid Rust path"))
         .with_hooks(HooksMode::Expected);
     if env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
         settings.with_derive("schemars::JsonSchema");
     }
     let mut generator = Generator::new(&settings);
-    let tokens = generator
-        .generate_tokens(&spec)
-        .map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
+    let tokens =
+        generator.generate_tokens(&spec).map_err(|e| format!("progenitor cannot generate a client from it: {e}"))?;
 
     let operations = operations(&spec)?;
     let envelopes = envelopes(&generator, &operations)?;
     let mut code = tokens.to_string();
     code.push_str(&glue(&envelopes, &operations)?);
     write(&out_dir.join("generated.rs"), &code)?;
-    write(
-        &out_dir.join("operations.rs"),
-        &operation_table(&operations),
-    )?;
-    write(
-        &out_dir.join("contract_cases.rs"),
-        &contract_cases(&operations),
-    )
+    write(&out_dir.join("operations.rs"), &operation_table(&operations))?;
+    write(&out_dir.join("contract_cases.rs"), &contract_cases(&operations))
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -92,13 +76,9 @@ struct Envelope {
 }
 
 /// The generated response types, by name, read as envelopes.
-fn envelopes(
-    generator: &Generator,
-    operations: &[Operation],
-) -> Result<BTreeMap<String, Envelope>> {
+fn envelopes(generator: &Generator, operations: &[Operation]) -> Result<BTreeMap<String, Envelope>> {
     let space = generator.get_type_space();
-    let responses: std::collections::BTreeSet<_> =
-        operations.iter().map(|op| op.response.as_str()).collect();
+    let responses: std::collections::BTreeSet<_> = operations.iter().map(|op| op.response.as_str()).collect();
     let mut out = BTreeMap::new();
     for ty in space.iter_types() {
         let name = ty.name();
@@ -108,56 +88,24 @@ fn envelopes(
         let typify::TypeDetails::Struct(details) = ty.details() else {
             return Err(format!("response type {name} is not an object"));
         };
-        let fields: BTreeMap<_, _> = details
-            .properties_info()
-            .map(|p| (p.name, p.required))
-            .collect();
+        let fields: BTreeMap<_, _> = details.properties_info().map(|p| (p.name, p.required)).collect();
         // (expression when required, when optional, when absent)
-        let read = |field: &str, [required, optional, absent]: [&'static str; 3]| match fields
-            .get(field)
-        {
+        let read = |field: &str, [required, optional, absent]: [&'static str; 3]| match fields.get(field) {
             Some(true) => required,
             Some(false) => optional,
             None => absent,
         };
         if fields.get("status_code") != Some(&true) {
-            return Err(format!(
-                "response type {name} has no required `statusCode`, so success cannot be told"
-            ));
+            return Err(format!("response type {name} has no required `statusCode`, so success cannot be told"));
         }
-        let message = read(
-            "message",
-            [
-                "self.message",
-                "self.message.unwrap_or_default()",
-                "String::new()",
-            ],
-        );
+        let message = read("message", ["self.message", "self.message.unwrap_or_default()", "String::new()"]);
         let api_code = read("api_code", ["Some(self.api_code)", "self.api_code", "None"]);
-        let request_id = read(
-            "request_id",
-            ["Some(self.request_id)", "self.request_id", "None"],
-        );
+        let request_id = read("request_id", ["Some(self.request_id)", "self.request_id", "None"]);
         let data = fields.get("data").map(|_| {
-            let p = details
-                .properties_info()
-                .find(|p| p.name == "data")
-                .expect("listed above");
-            space
-                .get_type(&p.type_id)
-                .expect("typify knows its own field types")
-                .ident()
-                .to_string()
+            let p = details.properties_info().find(|p| p.name == "data").expect("listed above");
+            space.get_type(&p.type_id).expect("typify knows its own field types").ident().to_string()
         });
-        out.insert(
-            name,
-            Envelope {
-                data,
-                message,
-                api_code,
-                request_id,
-            },
-        );
+        out.insert(name, Envelope { data, message, api_code, request_id });
     }
     Ok(out)
 }
@@ -183,15 +131,8 @@ struct Operation {
 fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
     spec.operations()
         .map(|(path, method, op)| {
-            let id = op
-                .operation_id
-                .clone()
-                .ok_or_else(|| format!("{method} {path} has no operationId"))?;
-            let response = match op
-                .responses
-                .responses
-                .get(&openapiv3::StatusCode::Code(200))
-            {
+            let id = op.operation_id.clone().ok_or_else(|| format!("{method} {path} has no operationId"))?;
+            let response = match op.responses.responses.get(&openapiv3::StatusCode::Code(200)) {
                 Some(ReferenceOr::Item(response)) => response
                     .content
                     .get("application/json")
@@ -206,25 +147,19 @@ fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
                     .get("application/json")
                     .and_then(|media| media.schema.as_ref())
                     .and_then(schema_name)
-                    .ok_or_else(|| {
-                        format!("operation {id} takes a body that is not a JSON schema reference")
-                    }),
-                ReferenceOr::Reference { .. } => {
-                    Err(format!("operation {id} refers to a shared request body"))
-                }
+                    .ok_or_else(|| format!("operation {id} takes a body that is not a JSON schema reference")),
+                ReferenceOr::Reference { .. } => Err(format!("operation {id} refers to a shared request body")),
             });
             let required = op
                 .parameters
                 .iter()
                 .filter_map(|parameter| match parameter {
-                    ReferenceOr::Item(parameter) if parameter.parameter_data_ref().required => {
-                        Some(parameter)
-                    }
+                    ReferenceOr::Item(parameter) if parameter.parameter_data_ref().required => Some(parameter),
                     _ => None,
                 })
                 .map(|parameter| {
                     let data = parameter.parameter_data_ref();
-                    (data.name.to_snake_case(), sample_literal(&data.format))
+                    (field_name(&data.name), sample_literal(&data.format))
                 })
                 .collect();
             Ok(Operation {
@@ -251,20 +186,16 @@ fn schema_name(schema: &ReferenceOr<openapiv3::Schema>) -> Option<String> {
 
 /// A Rust literal that a builder setter takes for a parameter of this schema,
 /// valid for it: the first value of an enum, a plain value otherwise.
-fn sample_literal(
-    schema: &openapiv3::ParameterSchemaOrContent,
-) -> std::result::Result<String, String> {
+fn sample_literal(schema: &openapiv3::ParameterSchemaOrContent) -> std::result::Result<String, String> {
     use openapiv3::{SchemaKind, Type};
     let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = schema else {
         return Err("the parameter's schema is not inline".into());
     };
     match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) => {
-            match string.enumeration.iter().flatten().next() {
-                Some(first) => Ok(format!("{first:?}")),
-                None => Ok("\"example\"".into()),
-            }
-        }
+        SchemaKind::Type(Type::String(string)) => match string.enumeration.iter().flatten().next() {
+            Some(first) => Ok(format!("{first:?}")),
+            None => Ok("\"example\"".into()),
+        },
         SchemaKind::Type(Type::Integer(_)) => Ok("1".into()),
         SchemaKind::Type(Type::Number(_)) => Ok("1.0".into()),
         SchemaKind::Type(Type::Boolean(_)) => Ok("true".into()),
@@ -278,22 +209,29 @@ fn sample_literal(
     }
 }
 
+/// The Rust name progenitor gives to a parameter: snake case, with `_`
+/// after a keyword (`type` -> `type_`).
+fn field_name(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
+        "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
+        "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try",
+        "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    ];
+    let snake = name.replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-").to_snake_case();
+    if KEYWORDS.contains(&snake.as_str()) { format!("{snake}_") } else { snake }
+}
+
 /// The Rust name progenitor and typify give to a schema or operation name.
 fn type_name(name: &str) -> String {
-    name.replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-        .to_pascal_case()
+    name.replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-").to_pascal_case()
 }
 
 /// The code that plugs the generated code into the hand-written runtime.
 fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Result<String> {
     let mut out = String::from("\n// Added by build.rs: envelopes and awaitable builders.\n");
     for (name, envelope) in envelopes {
-        let Envelope {
-            data,
-            message,
-            api_code,
-            request_id,
-        } = envelope;
+        let Envelope { data, message, api_code, request_id } = envelope;
         let (data_type, data) = match data {
             Some(ty) => (ty.as_str(), "self.data"),
             None => ("Self", "self"),
@@ -309,17 +247,10 @@ fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Res
     }
     for op in operations {
         if !envelopes.contains_key(&op.response) {
-            return Err(format!(
-                "operation {} answers `{}`, which is not a generated type",
-                op.id, op.response
-            ));
+            return Err(format!("operation {} answers `{}`, which is not a generated type", op.id, op.response));
         }
-        writeln!(
-            out,
-            "crate::operation::awaitable!({} => types::{});",
-            op.builder, op.response
-        )
-        .expect("writing to a String");
+        writeln!(out, "crate::operation::awaitable!({} => types::{});", op.builder, op.response)
+            .expect("writing to a String");
     }
     Ok(out)
 }
@@ -330,9 +261,7 @@ fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Res
 /// The including file provides `Case`, `Call` and `body::<T>(operation_id)`,
 /// which samples the body from the document at run time.
 fn contract_cases(operations: &[Operation]) -> String {
-    let mut out = String::from(
-        "/// A call of every operation of the document.\npub const CASES: &[Case] = &[\n",
-    );
+    let mut out = String::from("/// A call of every operation of the document.\npub const CASES: &[Case] = &[\n");
     for op in operations {
         let mut call = format!("client.{}()", op.function);
         let mut cannot = None;

@@ -19,28 +19,18 @@ async fn main() -> Result<(), Error> {
         .list_users()
         .body(types::ListUsersRequestDto {
             options: Some(types::ListUsersOptionsDto {
-                pagination: Some(types::PaginationDto {
-                    page: Some(1),
-                    limit: Some(10),
-                }),
+                pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
                 ..Default::default()
             }),
             ..Default::default()
         })
         .await?;
-    println!(
-        "\nusers: {} in the pool, {} on this page",
-        page.total_count,
-        page.list.len()
-    );
+    println!("\nusers: {} in the pool, {} on this page", page.total_count, page.list.len());
     for user in &page.list {
         println!(
             "  {:<26} {:<16} {:?}",
             user.user_id,
-            user.username
-                .as_deref()
-                .or(user.email.as_deref())
-                .unwrap_or("-"),
+            user.username.as_deref().or(user.email.as_deref()).unwrap_or("-"),
             user.status
         );
     }
@@ -51,24 +41,15 @@ async fn main() -> Result<(), Error> {
         .body(
             types::CreateRoleDto::builder()
                 .code("quickstart-role")
-                .description(Some(
-                    "Created by the authing Rust SDK quick start".to_string(),
-                ))
+                .description(Some("Created by the authing Rust SDK quick start".to_string()))
                 .namespace(Some("default".to_string())),
         )
         .await?;
-    println!(
-        "\nrole created: code {}, id {}, namespace {}",
-        role.code, role.id, role.namespace
-    );
+    println!("\nrole created: code {}, id {}, namespace {}", role.code, role.id, role.namespace);
 
     // 4. Get a user, with the optional parameters a call needs and no others.
     if let Some(first) = page.list.first() {
-        let user = client
-            .get_user()
-            .user_id(&first.user_id)
-            .with_custom_data(true)
-            .await?;
+        let user = client.get_user().user_id(&first.user_id).with_custom_data(true).await?;
         println!(
             "\nuser {}: created {}, email verified {}, phone verified {}",
             user.user_id, user.created_at, user.email_verified, user.phone_verified
@@ -83,15 +64,8 @@ async fn main() -> Result<(), Error> {
         .await;
     match refused {
         Ok(data) => println!("\nunexpectedly accepted: {data}"),
-        Err(Error::Api {
-            status_code,
-            api_code,
-            message,
-            request_id,
-        }) => {
-            println!(
-                "\nrefused by Authing: statusCode {status_code}, apiCode {api_code:?}: {message} ({request_id:?})"
-            )
+        Err(Error::Api { status_code, api_code, message, request_id }) => {
+            println!("\nrefused by Authing: statusCode {status_code}, apiCode {api_code:?}: {message} ({request_id:?})")
         }
         Err(Error::UnexpectedStatus { http_status, body }) => {
             println!("\nrefused with HTTP {http_status}: {body}")

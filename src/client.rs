@@ -48,9 +48,7 @@ impl ManagementClient {
     }
 
     pub(crate) fn from_parts(host: &str, http: reqwest::Client, session: SharedSession) -> Self {
-        ManagementClient {
-            api: Client::new_with_client(host, http, session),
-        }
+        ManagementClient { api: Client::new_with_client(host, http, session) }
     }
 
     /// A request to an endpoint this crate does not have a method for yet,

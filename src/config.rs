@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::client::ManagementClient;
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::session::Session;
 use crate::token::{TOKEN_PATH, TokenCache};
 
@@ -50,9 +51,7 @@ impl std::str::FromStr for Lang {
         match s.to_ascii_lowercase().as_str() {
             "zh-cn" => Ok(Lang::ZhCn),
             "en-us" => Ok(Lang::EnUs),
-            _ => Err(Error::Config(format!(
-                "unknown lang {s:?}: expected zh-CN or en-US"
-            ))),
+            _ => Err(Error::Config(format!("unknown lang {s:?}: expected zh-CN or en-US"))),
         }
     }
 }
@@ -71,6 +70,7 @@ pub struct ManagementClientBuilder {
     lang: Lang,
     use_unverified_ssl: bool,
     token_refresh_margin: Duration,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for ManagementClientBuilder {
@@ -83,6 +83,7 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("lang", &self.lang)
             .field("use_unverified_ssl", &self.use_unverified_ssl)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -97,6 +98,7 @@ impl Default for ManagementClientBuilder {
             lang: Lang::default(),
             use_unverified_ssl: false,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -163,6 +165,13 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// When a request that failed without being processed (no connection, HTTP
+    /// 429 or 503) is sent again; [`RetryPolicy::default`] unless set.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent: the
     /// token is fetched by the first call.
     pub fn build(self) -> Result<ManagementClient> {
@@ -172,6 +181,9 @@ impl ManagementClientBuilder {
         if self.access_key_secret.trim().is_empty() {
             return Err(Error::Config("access_key_secret is empty".into()));
         }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::Config("retry.max_attempts must be at least 1".into()));
+        }
         if self.timeout.is_zero() {
             return Err(Error::Config("timeout must be longer than zero".into()));
         }
@@ -180,14 +192,8 @@ impl ManagementClientBuilder {
             .map_err(|e| Error::Config(format!("host {:?} is not a usable URL: {e}", self.host)))?;
 
         let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-authing-lang",
-            HeaderValue::from_static(self.lang.as_str()),
-        );
-        headers.insert(
-            "x-authing-sdk-version",
-            HeaderValue::from_static(SDK_VERSION),
-        );
+        headers.insert("x-authing-lang", HeaderValue::from_static(self.lang.as_str()));
+        headers.insert("x-authing-sdk-version", HeaderValue::from_static(SDK_VERSION));
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(SDK_VERSION.replace(':', "/"))
@@ -207,6 +213,7 @@ impl ManagementClientBuilder {
             host: host.clone(),
             lang: self.lang,
             timeout: self.timeout,
+            retry: self.retry,
         };
         Ok(ManagementClient::from_parts(&host, http, Arc::new(session)))
     }
@@ -218,10 +225,7 @@ fn parse_host(host: &str) -> Result<String> {
     let invalid = |why: String| Error::Config(format!("host {host:?} is not a valid URL: {why}"));
     let url = reqwest::Url::parse(host.trim()).map_err(|e| invalid(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "the scheme is {:?}, not http or https",
-            url.scheme()
-        )));
+        return Err(invalid(format!("the scheme is {:?}, not http or https", url.scheme())));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("it has no host name".into()));

@@ -24,18 +24,8 @@ pub const SUCCESS: i64 = 200;
 
 /// A failure envelope as [`Error::Api`]; shared by every generated envelope.
 #[cold]
-pub(crate) fn failure(
-    status_code: i64,
-    message: String,
-    api_code: Option<i64>,
-    request_id: Option<String>,
-) -> Error {
-    Error::Api {
-        status_code,
-        api_code,
-        message,
-        request_id,
-    }
+pub(crate) fn failure(status_code: i64, message: String, api_code: Option<i64>, request_id: Option<String>) -> Error {
+    Error::Api { status_code, api_code, message, request_id }
 }
 
 /// The envelope without its `data`: what every answer, success or failure, carries.
@@ -72,26 +62,14 @@ pub(crate) fn classify(http_status: u16, body: &[u8], typed: Option<serde_json::
             message: status.message,
             request_id: status.request_id,
         },
-        _ if http_status != 200 => Error::UnexpectedStatus {
-            http_status,
-            body: snippet(body),
-        },
-        Err(e) if e.is_syntax() || e.is_eof() => Error::InvalidJson {
-            http_status,
-            body: snippet(body),
-            source: e,
-        },
-        Err(e) => Error::UnexpectedShape {
-            http_status,
-            body: snippet(body),
-            source: typed.unwrap_or(e),
-        },
+        _ if http_status != 200 => Error::UnexpectedStatus { http_status, body: snippet(body) },
+        Err(e) if e.is_syntax() || e.is_eof() => Error::InvalidJson { http_status, body: snippet(body), source: e },
+        Err(e) => Error::UnexpectedShape { http_status, body: snippet(body), source: typed.unwrap_or(e) },
         Ok(_) => Error::UnexpectedShape {
             http_status,
             body: snippet(body),
-            source: typed.unwrap_or_else(|| {
-                serde::de::Error::custom("a success envelope where a failure was expected")
-            }),
+            source: typed
+                .unwrap_or_else(|| serde::de::Error::custom("a success envelope where a failure was expected")),
         },
     }
 }

@@ -78,9 +78,7 @@ pub enum Error {
 
     /// The response is JSON but does not have the shape the API document
     /// gives for it: Authing's answer and this crate's document disagree.
-    #[error(
-        "HTTP {http_status}: the response does not match its schema ({source}); body starts with {body:?}"
-    )]
+    #[error("HTTP {http_status}: the response does not match its schema ({source}); body starts with {body:?}")]
     UnexpectedShape {
         /// The HTTP status of the response.
         http_status: u16,
@@ -109,9 +107,5 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 /// A failure to send a request or read its response, as [`Error::Timeout`]
 /// or [`Error::Transport`].
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout(e)
-    } else {
-        Error::Transport(e)
-    }
+    if e.is_timeout() { Error::Timeout(e) } else { Error::Transport(e) }
 }

@@ -1,6 +1,6 @@
 //! Progenitor's hooks: what runs around every request of every operation,
-//! written once. Before it: the token and the headers. Around it: one retry
-//! with a new token when the server says the token is no longer good.
+//! written once. Before it: the token and the headers. Around it: retries of
+//! passing failures, and one with a new token when the server rejects the token.
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -18,27 +18,17 @@ impl ClientHooks<SharedSession> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         // progenitor adds `api-version: 3` to every request; Authing takes none.
         request.headers_mut().remove("api-version");
-        authorize(self.inner(), self.client(), request)
-            .await
-            .map_err(|failure| match failure {
-                TokenFailure::Transport(e) => progenitor_client::Error::CommunicationError(e),
-                // Handed on as the call's own response, so that it is reported like
-                // any other answer of the API: `Error::Api` with the token endpoint's codes.
-                TokenFailure::Rejected { http_status, body } => {
-                    progenitor_client::Error::UnexpectedResponse(rebuild(
-                        http_status,
-                        Default::default(),
-                        body,
-                    ))
-                }
-            })
+        authorize(self.inner(), self.client(), request).await.map_err(|failure| match failure {
+            TokenFailure::Transport(e) => progenitor_client::Error::CommunicationError(e),
+            // Handed on as the call's own response, so that it is reported like
+            // any other answer of the API: `Error::Api` with the token endpoint's codes.
+            TokenFailure::Rejected { http_status, body } => {
+                progenitor_client::Error::UnexpectedResponse(rebuild(http_status, Default::default(), body))
+            }
+        })
     }
 
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         execute(self.inner(), self.client(), request, info.operation_id).await
     }
 }
@@ -54,33 +44,44 @@ pub(crate) async fn authorize(
     Ok(())
 }
 
-/// Sends an authorized request; when the answer is a 401 (HTTP, or an envelope
-/// `statusCode` under HTTP 200), drops the token, fetches a new one and sends
-/// the request once more.
+/// Sends an authorized request: again after a passing failure (see
+/// [`RetryPolicy`]), and once more with a new token when the answer is a 401
+/// (HTTP, or an envelope `statusCode` under HTTP 200).
 pub(crate) async fn execute(
     session: &Session,
     http: &reqwest::Client,
     request: reqwest::Request,
     operation: &str,
 ) -> reqwest::Result<reqwest::Response> {
-    let retry = request.try_clone();
-    let response = send(http, request, operation).await?;
-    let Some(mut retry) = retry else {
-        return Ok(response);
+    // A body that cannot be cloned (a stream) is sent once, as it is.
+    let Some(mut template) = request.try_clone() else {
+        return send(http, request, operation).await;
     };
-    let (response, unauthorized) = check_unauthorized(response).await?;
-    if !unauthorized {
-        return Ok(response);
-    }
-    session.tokens.invalidate(retry.headers());
-    match session.tokens.get(http).await {
-        Ok(token) => {
-            token.apply(retry.headers_mut());
-            tracing::debug!(operation, "token rejected; retrying once with a new one");
-            send(http, retry, operation).await
+    let mut request = request;
+    let mut attempt = 1;
+    let mut token_renewed = false;
+    loop {
+        let outcome = send(http, request, operation).await;
+        if let Some(delay) = session.retry.delay_after(attempt, &outcome) {
+            tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+            request = template.try_clone().expect("cloned once already");
+            continue;
         }
-        // The rejection explains the failure better than the failed refresh.
-        Err(_) => Ok(response),
+        let (response, unauthorized) = check_unauthorized(outcome?).await?;
+        if !unauthorized || token_renewed {
+            return Ok(response);
+        }
+        session.tokens.invalidate(template.headers());
+        let Ok(token) = session.tokens.get(http).await else {
+            // The rejection explains the failure better than the failed refresh.
+            return Ok(response);
+        };
+        tracing::debug!(operation, "token rejected; sending again with a new one");
+        token.apply(template.headers_mut());
+        token_renewed = true;
+        request = template.try_clone().expect("cloned once already");
     }
 }
 
@@ -104,9 +105,7 @@ async fn send(
 
 /// Whether `response` rejects the token. An HTTP 200 body is read to look at
 /// its envelope, and handed back rebuilt from the bytes read.
-async fn check_unauthorized(
-    response: reqwest::Response,
-) -> reqwest::Result<(reqwest::Response, bool)> {
+async fn check_unauthorized(response: reqwest::Response) -> reqwest::Result<(reqwest::Response, bool)> {
     match response.status().as_u16() {
         401 => Ok((response, true)),
         200 => {
@@ -128,19 +127,13 @@ fn envelope_is_unauthorized(body: &[u8]) -> bool {
     // Parsing is only needed when the bytes `401` occur at all, which they
     // almost never do in a successful answer.
     memchr::memmem::find(body, b"401").is_some()
-        && serde_json::from_slice::<Probe>(body)
-            .is_ok_and(|p| p.status_code.and_then(|c| c.as_i64()) == Some(401))
+        && serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.status_code.and_then(|c| c.as_i64()) == Some(401))
 }
 
 /// A response made from parts already read.
-pub(crate) fn rebuild(
-    http_status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Bytes,
-) -> reqwest::Response {
+pub(crate) fn rebuild(http_status: u16, headers: reqwest::header::HeaderMap, body: Bytes) -> reqwest::Response {
     let mut response = http::Response::new(body);
-    *response.status_mut() =
-        http::StatusCode::from_u16(http_status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    *response.status_mut() = http::StatusCode::from_u16(http_status).unwrap_or(http::StatusCode::BAD_GATEWAY);
     *response.headers_mut() = headers;
     reqwest::Response::from(response)
 }
@@ -151,15 +144,9 @@ mod tests {
 
     #[test]
     fn only_an_envelope_status_of_401_rejects_the_token() {
-        assert!(envelope_is_unauthorized(
-            br#"{"statusCode": 401, "message": "token expired"}"#
-        ));
-        assert!(!envelope_is_unauthorized(
-            br#"{"statusCode":200,"data":{"phone":"401401"}}"#
-        ));
-        assert!(!envelope_is_unauthorized(
-            br#"{"statusCode":200,"data":{}}"#
-        ));
+        assert!(envelope_is_unauthorized(br#"{"statusCode": 401, "message": "token expired"}"#));
+        assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{"phone":"401401"}}"#));
+        assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{}}"#));
         assert!(!envelope_is_unauthorized(b"<html>401</html>"));
     }
 }

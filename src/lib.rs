@@ -33,7 +33,7 @@
 //!
 //! Modules, by what they do: the generated surface is [`generated`] (with
 //! [`types`] and [`builder`]); the hand-written runtime is `config` (the
-//! builder), `token` (the token cache), `hooks` (headers and the 401 retry),
+//! builder), `token` (the token cache), `hooks` (headers, retries), `retry`,
 //! `envelope`, `error` and `raw` (calls to paths the document lacks).
 
 #![warn(missing_docs)]
@@ -46,19 +46,20 @@ pub mod generated;
 mod hooks;
 mod operation;
 mod raw;
+mod retry;
 mod session;
 mod token;
 
 pub use client::ManagementClient;
 pub use config::{
-    DEFAULT_HOST, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN, Lang, ManagementClientBuilder,
-    SDK_VERSION,
+    DEFAULT_HOST, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN, Lang, ManagementClientBuilder, SDK_VERSION,
 };
 pub use envelope::Envelope;
 pub use error::{BODY_SNIPPET_LIMIT, Error, Result};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};
 pub use raw::RawRequest;
+pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use session::{Session, SharedSession};
 

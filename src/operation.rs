@@ -26,9 +26,7 @@ pub trait Operation: Send + Sized {
     /// The generated `send()`: the raw progenitor response.
     fn send_raw(
         self,
-    ) -> impl Future<
-        Output = std::result::Result<ResponseValue<Self::Envelope>, progenitor_client::Error<()>>,
-    > + Send;
+    ) -> impl Future<Output = std::result::Result<ResponseValue<Self::Envelope>, progenitor_client::Error<()>>> + Send;
 }
 
 /// Implements [`Operation`] and `IntoFuture` for one generated builder.
@@ -40,10 +38,7 @@ macro_rules! awaitable {
             fn send_raw(
                 self,
             ) -> impl ::std::future::Future<
-                Output = ::std::result::Result<
-                    ResponseValue<$envelope>,
-                    progenitor_client::Error<()>,
-                >,
+                Output = ::std::result::Result<ResponseValue<$envelope>, progenitor_client::Error<()>>,
             > + Send {
                 self.send()
             }
@@ -80,9 +75,7 @@ impl<'a, O: Operation + 'a> Unpin for Call<'a, O> {}
 
 impl<'a, O: Operation + 'a> Call<'a, O> {
     pub(crate) fn new(operation: O) -> Self {
-        Call {
-            state: State::Ready(operation),
-        }
+        Call { state: State::Ready(operation) }
     }
 }
 
@@ -92,9 +85,7 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             match std::mem::replace(&mut self.state, State::Done) {
-                State::Ready(operation) => {
-                    self.state = State::Running(Box::pin(finish(operation.send_raw())))
-                }
+                State::Ready(operation) => self.state = State::Running(Box::pin(finish(operation.send_raw()))),
                 State::Running(mut running) => {
                     return match running.as_mut().poll(cx) {
                         Poll::Ready(result) => Poll::Ready(result),
@@ -125,9 +116,7 @@ async fn from_progenitor(error: progenitor_client::Error<()>) -> Error {
     use progenitor_client::Error as P;
     match error {
         P::InvalidRequest(why) => Error::InvalidRequest(why),
-        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-            from_reqwest(e)
-        }
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => from_reqwest(e),
         P::InvalidResponsePayload(body, e) => classify(200, &body, Some(e)),
         P::UnexpectedResponse(response) => {
             let http_status = response.status().as_u16();

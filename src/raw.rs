@@ -48,16 +48,9 @@ impl<'a> RawRequest<'a> {
     /// envelope's `data` is JSON `null` when it has none).
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         let api = self.api;
-        let mut request = self
-            .request?
-            .build()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        authorize(&api.inner, &api.client, &mut request)
-            .await
-            .map_err(|f| f.into_error())?;
-        let response = execute(&api.inner, &api.client, request, "raw")
-            .await
-            .map_err(from_reqwest)?;
+        let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        authorize(&api.inner, &api.client, &mut request).await.map_err(|f| f.into_error())?;
+        let response = execute(&api.inner, &api.client, request, "raw").await.map_err(from_reqwest)?;
         let http_status = response.status().as_u16();
         let body = response.bytes().await.map_err(from_reqwest)?;
         decode(http_status, &body)
@@ -73,13 +66,8 @@ fn decode<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T> {
         data: serde_json::Value,
     }
     match serde_json::from_slice::<Answer>(body) {
-        Ok(answer) if answer.status_code == SUCCESS && http_status == 200 => {
-            serde_json::from_value(answer.data).map_err(|source| Error::UnexpectedShape {
-                http_status,
-                body: crate::error::snippet(body),
-                source,
-            })
-        }
+        Ok(answer) if answer.status_code == SUCCESS && http_status == 200 => serde_json::from_value(answer.data)
+            .map_err(|source| Error::UnexpectedShape { http_status, body: crate::error::snippet(body), source }),
         Ok(_) => Err(classify(http_status, body, None)),
         Err(e) => Err(classify(http_status, body, Some(e))),
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Lang;
+use crate::retry::RetryPolicy;
 use crate::token::TokenCache;
 
 /// The state shared by a [`ManagementClient`](crate::ManagementClient) and its clones.
@@ -17,6 +18,7 @@ pub struct Session {
     pub(crate) host: String,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// The inner type of the generated client.

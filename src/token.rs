@@ -28,17 +28,11 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    fn new(
-        access_token: &str,
-        lifetime: Duration,
-        margin: Duration,
-        now: Instant,
-    ) -> Result<Self, String> {
+    fn new(access_token: &str, lifetime: Duration, margin: Duration, now: Instant) -> Result<Self, String> {
         let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}"))
             .map_err(|_| "the access_token is not a valid header value".to_string())?;
         authorization.set_sensitive(true);
-        let userpool_id =
-            scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
+        let userpool_id = scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
         Ok(Token {
             authorization,
             userpool_id,
@@ -85,9 +79,7 @@ fn scoped_userpool_id(token: &str) -> Option<String> {
     );
     let payload = token.split('.').nth(1)?;
     let json = JWT_PAYLOAD.decode(payload).ok()?;
-    serde_json::from_slice::<Claims>(&json)
-        .ok()?
-        .scoped_userpool_id
+    serde_json::from_slice::<Claims>(&json).ok()?.scoped_userpool_id
 }
 
 /// Why no token could be had.
@@ -130,14 +122,8 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    pub(crate) fn new(
-        endpoint: reqwest::Url,
-        access_key_id: &str,
-        access_key_secret: &str,
-        margin: Duration,
-    ) -> Self {
-        let credentials =
-            serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
+    pub(crate) fn new(endpoint: reqwest::Url, access_key_id: &str, access_key_secret: &str, margin: Duration) -> Self {
+        let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
         TokenCache {
             endpoint,
             credentials: Bytes::from(credentials.to_string()),
@@ -148,10 +134,7 @@ impl TokenCache {
     }
 
     fn cached(&self) -> Option<Arc<Token>> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A token good for a request now, fetching one if the cached one is due for refresh.
@@ -162,10 +145,7 @@ impl TokenCache {
         let _fetching = self.fetching.lock().await;
         // Whoever held the lock before may have just fetched one.
         let cached = self.cached();
-        if let Some(token) = cached
-            .as_ref()
-            .filter(|t| !t.due_for_refresh(Instant::now()))
-        {
+        if let Some(token) = cached.as_ref().filter(|t| !t.due_for_refresh(Instant::now())) {
             return Ok(token.clone());
         }
         match self.fetch(http).await {
@@ -216,23 +196,15 @@ impl TokenCache {
             .map_err(TokenFailure::Transport)?;
         let http_status = response.status().as_u16();
         let body = response.bytes().await.map_err(TokenFailure::Transport)?;
-        let rejected = || TokenFailure::Rejected {
-            http_status,
-            body: body.clone(),
-        };
-        let Ok(Answer {
-            status_code: SUCCESS,
-            data: Some(data),
-        }) = serde_json::from_slice(&body)
-        else {
+        let rejected = || TokenFailure::Rejected { http_status, body: body.clone() };
+        let Ok(Answer { status_code: SUCCESS, data: Some(data) }) = serde_json::from_slice(&body) else {
             return Err(rejected());
         };
         if http_status != 200 || !(data.expires_in.is_finite() && data.expires_in > 0.0) {
             return Err(rejected());
         }
         let lifetime = Duration::from_secs_f64(data.expires_in);
-        let token = Token::new(&data.access_token, lifetime, self.margin, started)
-            .map_err(|_| rejected())?;
+        let token = Token::new(&data.access_token, lifetime, self.margin, started).map_err(|_| rejected())?;
         tracing::debug!(lifetime = ?lifetime, userpool = token.userpool_id.is_some(), "fetched a management token");
         Ok(token)
     }
@@ -257,11 +229,7 @@ mod tests {
 
     fn jwt(payload: &str) -> String {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            engine.encode(r#"{"alg":"HS256"}"#),
-            engine.encode(payload)
-        )
+        format!("{}.{}.sig", engine.encode(r#"{"alg":"HS256"}"#), engine.encode(payload))
     }
 
     #[test]

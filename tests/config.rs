@@ -3,9 +3,7 @@
 use authing::{Error, ManagementClient};
 
 fn builder() -> authing::ManagementClientBuilder {
-    ManagementClient::builder()
-        .access_key_id("key-id")
-        .access_key_secret("key-secret")
+    ManagementClient::builder().access_key_id("key-id").access_key_secret("key-secret")
 }
 
 fn config_error(result: authing::Result<ManagementClient>) -> String {
@@ -31,10 +29,7 @@ fn an_empty_access_key_secret_is_refused() {
 #[test]
 fn a_host_that_is_not_a_url_is_refused() {
     let why = config_error(builder().host("not a url").build());
-    assert!(
-        why.starts_with(r#"host "not a url" is not a valid URL"#),
-        "{why}"
-    );
+    assert!(why.starts_with(r#"host "not a url" is not a valid URL"#), "{why}");
 }
 
 #[test]
@@ -56,10 +51,7 @@ fn the_default_host_is_authing_cloud() {
 
 #[test]
 fn a_trailing_slash_on_the_host_is_ignored() {
-    let client = builder()
-        .host("https://authing.example.com/")
-        .build()
-        .unwrap();
+    let client = builder().host("https://authing.example.com/").build().unwrap();
     assert_eq!(client.host(), "https://authing.example.com");
 }
 
@@ -67,24 +59,14 @@ fn a_trailing_slash_on_the_host_is_ignored() {
 fn the_secret_never_appears_in_debug_output() {
     let builder = builder();
     let client = builder.clone().build().unwrap();
-    for text in [
-        format!("{builder:?}"),
-        format!("{client:?}"),
-        format!("{:?}", *client),
-    ] {
+    for text in [format!("{builder:?}"), format!("{client:?}"), format!("{:?}", *client)] {
         assert!(!text.contains("key-secret"), "{text}");
     }
 }
 
 #[test]
 fn lang_parses_its_header_values() {
-    assert_eq!(
-        "en-US".parse::<authing::Lang>().unwrap(),
-        authing::Lang::EnUs
-    );
-    assert_eq!(
-        "zh-cn".parse::<authing::Lang>().unwrap(),
-        authing::Lang::ZhCn
-    );
+    assert_eq!("en-US".parse::<authing::Lang>().unwrap(), authing::Lang::EnUs);
+    assert_eq!("zh-cn".parse::<authing::Lang>().unwrap(), authing::Lang::ZhCn);
     assert!("fr-FR".parse::<authing::Lang>().is_err());
 }

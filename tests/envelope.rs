@@ -10,16 +10,10 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The error of `get_user` when the server answers it with `response`.
-async fn get_user_answered_with(
-    response: ResponseTemplate,
-) -> Result<authing::types::UserDto, Error> {
+async fn get_user_answered_with(response: ResponseTemplate) -> Result<authing::types::UserDto, Error> {
     let server = MockServer::start().await;
     mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(response)
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(response).mount(&server).await;
     client(&server).get_user().user_id("u1").await
 }
 
@@ -40,12 +34,7 @@ async fn a_failure_envelope_under_http_200_is_an_api_error() {
     .unwrap_err();
 
     match error {
-        Error::Api {
-            status_code,
-            api_code,
-            message,
-            request_id,
-        } => {
+        Error::Api { status_code, api_code, message, request_id } => {
             assert_eq!((status_code, api_code), (403, Some(2004)));
             assert_eq!(message, "no permission");
             assert_eq!(request_id.as_deref(), Some("r-1"));
@@ -57,100 +46,57 @@ async fn a_failure_envelope_under_http_200_is_an_api_error() {
 #[tokio::test]
 async fn a_failure_envelope_under_http_400_is_an_api_error() {
     let error = get_user_answered_with(
-        ResponseTemplate::new(400)
-            .set_body_json(json!({"statusCode": 400, "apiCode": 1001, "message": "bad userId"})),
+        ResponseTemplate::new(400).set_body_json(json!({"statusCode": 400, "apiCode": 1001, "message": "bad userId"})),
     )
     .await
     .unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            Error::Api {
-                status_code: 400,
-                api_code: Some(1001),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Api { status_code: 400, api_code: Some(1001), .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn an_html_error_page_is_an_unexpected_status_with_its_body() {
     let error = get_user_answered_with(
-        ResponseTemplate::new(500)
-            .set_body_raw("<html><body>502 Bad Gateway</body></html>", "text/html"),
+        ResponseTemplate::new(500).set_body_raw("<html><body>502 Bad Gateway</body></html>", "text/html"),
     )
     .await
     .unwrap_err();
 
     match &error {
-        Error::InvalidJson {
-            http_status, body, ..
-        } => {
+        Error::UnexpectedStatus { http_status, body } => {
             assert_eq!(*http_status, 500);
             assert!(body.starts_with("<html><body>502 Bad Gateway"), "{body}");
         }
-        other => panic!("expected Error::InvalidJson, got {other:?}"),
+        other => panic!("expected Error::UnexpectedStatus, got {other:?}"),
     }
-    assert!(
-        error
-            .to_string()
-            .starts_with("HTTP 500: the response is not JSON"),
-        "{error}"
-    );
+    assert!(error.to_string().starts_with("HTTP 500 without an Authing envelope"), "{error}");
 }
 
 #[tokio::test]
 async fn truncated_json_is_invalid_json() {
-    let error = get_user_answered_with(ResponseTemplate::new(200).set_body_raw(
-        r#"{"statusCode": 200, "message": "", "data": {"userId": "u1", "#,
-        "application/json",
-    ))
+    let error = get_user_answered_with(
+        ResponseTemplate::new(200)
+            .set_body_raw(r#"{"statusCode": 200, "message": "", "data": {"userId": "u1", "#, "application/json"),
+    )
     .await
     .unwrap_err();
 
-    assert!(
-        matches!(
-            &error,
-            Error::InvalidJson {
-                http_status: 200,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(&error, Error::InvalidJson { http_status: 200, .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn an_empty_body_is_invalid_json() {
-    let error = get_user_answered_with(ResponseTemplate::new(200))
-        .await
-        .unwrap_err();
+    let error = get_user_answered_with(ResponseTemplate::new(200)).await.unwrap_err();
 
-    assert!(
-        matches!(
-            &error,
-            Error::InvalidJson {
-                http_status: 200,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(&error, Error::InvalidJson { http_status: 200, .. }), "{error:?}");
 }
 
 #[tokio::test]
 async fn json_of_another_shape_is_an_unexpected_shape_error() {
-    let error = get_user_answered_with(ok(json!({"userId": 42})))
-        .await
-        .unwrap_err();
+    let error = get_user_answered_with(ok(json!({"userId": 42}))).await.unwrap_err();
 
     match &error {
-        Error::UnexpectedShape {
-            http_status, body, ..
-        } => {
+        Error::UnexpectedShape { http_status, body, .. } => {
             assert_eq!(*http_status, 200);
             assert!(body.contains(r#""userId":42"#), "{body}");
         }
@@ -161,18 +107,54 @@ async fn json_of_another_shape_is_an_unexpected_shape_error() {
 #[tokio::test]
 async fn a_long_body_is_cut_in_the_error() {
     let page = format!("<html>{}</html>", "x".repeat(10_000));
-    let error = get_user_answered_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
-        .await
-        .unwrap_err();
+    let error = get_user_answered_with(ResponseTemplate::new(502).set_body_raw(page, "text/html")).await.unwrap_err();
 
-    let Error::InvalidJson { body, .. } = error else {
-        panic!("expected Error::InvalidJson")
-    };
-    assert!(
-        body.len() <= authing::BODY_SNIPPET_LIMIT + '…'.len_utf8(),
-        "{}",
-        body.len()
-    );
+    let Error::UnexpectedStatus { body, .. } = error else { panic!("expected Error::UnexpectedStatus") };
+    assert!(body.len() <= authing::BODY_SNIPPET_LIMIT + '…'.len_utf8(), "{}", body.len());
+}
+
+#[tokio::test]
+async fn an_answer_slower_than_the_timeout_is_a_timeout() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).timeout(std::time::Duration::from_millis(200)).build().unwrap();
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_timeout_applies_to_the_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(
+            ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(std::time::Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).timeout(std::time::Duration::from_millis(200)).build().unwrap();
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_host_is_a_transport_error() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = builder(format!("http://127.0.0.1:{port}")).build().unwrap();
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
 }
 
 #[tokio::test]
@@ -182,10 +164,7 @@ async fn a_missing_required_parameter_is_an_invalid_request_and_sends_nothing() 
 
     let error = client(&server).get_user().await.unwrap_err();
 
-    assert!(
-        matches!(&error, Error::InvalidRequest(why) if why.contains("user_id")),
-        "{error:?}"
-    );
+    assert!(matches!(&error, Error::InvalidRequest(why) if why.contains("user_id")), "{error:?}");
     assert!(requests_to(&server, "/api/v3/get-user").await.is_empty());
 }
 
@@ -195,22 +174,14 @@ async fn an_envelope_without_data_is_returned_whole() {
     mount_tokens(&server, 7200).await;
     Mock::given(method("POST"))
         .and(path("/api/v3/remove-post"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"statusCode": 200, "message": "done"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 200, "message": "done"})))
         .mount(&server)
         .await;
 
-    let envelope: authing::types::CommonResponseDto = client(&server)
-        .remove_post()
-        .body_map(|b| b.code("p1"))
-        .await
-        .unwrap();
+    let envelope: authing::types::CommonResponseDto =
+        client(&server).remove_post().body_map(|b| b.code("p1")).await.unwrap();
 
-    assert_eq!(
-        (envelope.status_code, envelope.message.as_str()),
-        (200, "done")
-    );
+    assert_eq!((envelope.status_code, envelope.message.as_str()), (200, "done"));
 }
 
 #[tokio::test]
@@ -224,43 +195,18 @@ async fn the_raw_escape_hatch_handles_token_headers_and_envelope() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v3/failing"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"statusCode": 404, "message": "nope"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 404, "message": "nope"})))
         .mount(&server)
         .await;
     let client = client(&server);
 
-    let data = client
-        .raw(reqwest::Method::POST, "/api/v3/not-in-the-document")
-        .json(&json!({"q": 1}))
-        .await
-        .unwrap();
-    let error = client
-        .raw(reqwest::Method::GET, "api/v3/failing")
-        .query(&[("a", "b")])
-        .await
-        .unwrap_err();
+    let data = client.raw(reqwest::Method::POST, "/api/v3/not-in-the-document").json(&json!({"q": 1})).await.unwrap();
+    let error = client.raw(reqwest::Method::GET, "api/v3/failing").query(&[("a", "b")]).await.unwrap_err();
 
     assert_eq!(data, json!({"answer": 42}));
-    assert!(
-        matches!(
-            error,
-            Error::Api {
-                status_code: 404,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Api { status_code: 404, .. }), "{error:?}");
     let request = &requests_to(&server, "/api/v3/not-in-the-document").await[0];
     assert_eq!(bearer(request), format!("Bearer {}", jwt(1)));
-    assert_eq!(
-        request.headers.get("x-authing-userpool-id").unwrap(),
-        USERPOOL_ID
-    );
-    assert_eq!(
-        request.body_json::<serde_json::Value>().unwrap(),
-        json!({"q": 1})
-    );
+    assert_eq!(request.headers.get("x-authing-userpool-id").unwrap(), USERPOOL_ID);
+    assert_eq!(request.body_json::<serde_json::Value>().unwrap(), json!({"q": 1}));
 }

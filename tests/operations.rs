@@ -15,20 +15,13 @@ pub struct GeneratedOperation {
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
 fn document_operations() -> BTreeSet<(String, String, String)> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/openapi/authing-management-v3.json"
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/authing-management-v3.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            out.insert((
-                op["operationId"].as_str().unwrap().to_string(),
-                method.to_uppercase(),
-                path.clone(),
-            ));
+            out.insert((op["operationId"].as_str().unwrap().to_string(), method.to_uppercase(), path.clone()));
         }
     }
     out
@@ -36,16 +29,8 @@ fn document_operations() -> BTreeSet<(String, String, String)> {
 
 #[test]
 fn every_operation_of_the_document_has_a_method() {
-    let generated: BTreeSet<_> = OPERATIONS
-        .iter()
-        .map(|op| {
-            (
-                op.operation_id.to_string(),
-                op.method.to_string(),
-                op.path.to_string(),
-            )
-        })
-        .collect();
+    let generated: BTreeSet<_> =
+        OPERATIONS.iter().map(|op| (op.operation_id.to_string(), op.method.to_string(), op.path.to_string())).collect();
     let documented = document_operations();
     assert_eq!(generated, documented);
     assert_eq!(OPERATIONS.len(), 497);
@@ -53,37 +38,19 @@ fn every_operation_of_the_document_has_a_method() {
 
 #[test]
 fn methods_are_named_after_the_operation_id_in_snake_case() {
-    let client = authing::ManagementClient::builder()
-        .access_key_id("k")
-        .access_key_secret("s")
-        .build()
-        .unwrap();
+    let client = authing::ManagementClient::builder().access_key_id("k").access_key_secret("s").build().unwrap();
     for op in OPERATIONS {
         let builder = (op.builder)(&client).trim_end_matches("<'_>");
         // The builder type is named after the operation too: `listUsers` -> `builder::ListUsers`.
         let pascal = op.operation_id[..1].to_uppercase() + &op.operation_id[1..];
-        assert!(
-            builder.ends_with(&format!("builder::{pascal}")),
-            "{} -> {builder}",
-            op.operation_id
-        );
+        assert!(builder.ends_with(&format!("builder::{pascal}")), "{} -> {builder}", op.operation_id);
         let snake: String = op
             .operation_id
             .chars()
-            .flat_map(|c| {
-                if c.is_uppercase() {
-                    vec!['_', c.to_ascii_lowercase()]
-                } else {
-                    vec![c]
-                }
-            })
+            .flat_map(|c| if c.is_uppercase() { vec!['_', c.to_ascii_lowercase()] } else { vec![c] })
             .collect();
         assert_eq!(op.function, snake);
     }
     let functions: BTreeSet<_> = OPERATIONS.iter().map(|op| op.function).collect();
-    assert!(
-        functions.contains("list_users")
-            && functions.contains("create_role")
-            && functions.contains("get_user")
-    );
+    assert!(functions.contains("list_users") && functions.contains("create_role") && functions.contains("get_user"));
 }

@@ -11,11 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn mount_get_user(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")))
-        .mount(server)
-        .await;
+    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(user("u1"))).mount(server).await;
 }
 
 #[tokio::test]
@@ -32,10 +28,7 @@ async fn the_token_is_fetched_once_and_reused() {
     let token_requests = requests_to(&server, TOKEN_PATH).await;
     assert_eq!(token_requests.len(), 1);
     let credentials: serde_json::Value = token_requests[0].body_json().unwrap();
-    assert_eq!(
-        credentials,
-        json!({"accessKeyId": ACCESS_KEY_ID, "accessKeySecret": ACCESS_KEY_SECRET})
-    );
+    assert_eq!(credentials, json!({"accessKeyId": ACCESS_KEY_ID, "accessKeySecret": ACCESS_KEY_SECRET}));
     for request in requests_to(&server, "/api/v3/get-user").await {
         assert_eq!(bearer(&request), format!("Bearer {}", jwt(1)));
     }
@@ -60,10 +53,7 @@ async fn concurrent_first_calls_share_one_token_request() {
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         // Slow enough that every call arrives while the fetch is in flight.
-        .respond_with(
-            ok(json!({"access_token": jwt(1), "expires_in": 7200}))
-                .set_delay(Duration::from_millis(200)),
-        )
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(200)))
         .mount(&server)
         .await;
     mount_get_user(&server).await;
@@ -104,10 +94,7 @@ async fn an_http_401_fetches_a_new_token_and_retries_once() {
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"statusCode": 401, "message": "expired"})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"statusCode": 401, "message": "expired"})))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -130,10 +117,7 @@ async fn an_envelope_401_under_http_200_also_retries_once() {
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"statusCode": 401, "message": "expired"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 401, "message": "expired"})))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -152,26 +136,14 @@ async fn a_second_401_is_returned_without_another_retry() {
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"statusCode": 401, "message": "no access"})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"statusCode": 401, "message": "no access"})))
         .mount(&server)
         .await;
     let client = client(&server);
 
     let error = client.get_user().user_id("u1").await.unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            authing::Error::Api {
-                status_code: 401,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, authing::Error::Api { status_code: 401, .. }), "{error:?}");
     assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 2);
 }
 
@@ -191,12 +163,7 @@ async fn a_rejected_token_request_is_an_api_error_with_its_codes() {
     let error = client.get_user().user_id("u1").await.unwrap_err();
 
     match error {
-        authing::Error::Api {
-            status_code,
-            api_code,
-            message,
-            request_id,
-        } => {
+        authing::Error::Api { status_code, api_code, message, request_id } => {
             assert_eq!(status_code, 400);
             assert_eq!(api_code, Some(1600));
             assert_eq!(message, "accessKeySecret is wrong");
@@ -212,9 +179,7 @@ async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(ok(
-            json!({"access_token": "opaque-token", "expires_in": 7200}),
-        ))
+        .respond_with(ok(json!({"access_token": "opaque-token", "expires_in": 7200})))
         .mount(&server)
         .await;
     mount_get_user(&server).await;

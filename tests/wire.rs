@@ -18,16 +18,8 @@ async fn server_answering(data: serde_json::Value) -> MockServer {
         .respond_with(ok(json!({"totalCount": 0, "list": []})))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v3/create-role"))
-        .respond_with(ok(data.clone()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(data))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/api/v3/create-role")).respond_with(ok(data.clone())).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(data)).mount(&server).await;
     server
 }
 
@@ -39,27 +31,12 @@ async fn only_request(server: &MockServer, on: &str) -> Request {
 }
 
 fn assert_authing_headers(request: &Request) {
-    let header = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-    };
+    let header = |name: &str| request.headers.get(name).map(|v| v.to_str().unwrap().to_string());
     assert_eq!(header("authorization"), Some(format!("Bearer {}", jwt(1))));
     assert_eq!(header("x-authing-lang").as_deref(), Some("zh-CN"));
-    assert_eq!(
-        header("x-authing-userpool-id").as_deref(),
-        Some(USERPOOL_ID)
-    );
-    assert_eq!(
-        header("x-authing-sdk-version"),
-        Some(format!("authing-rust-sdk:{}", env!("CARGO_PKG_VERSION")))
-    );
-    assert_eq!(
-        header("api-version"),
-        None,
-        "progenitor's own header is not sent"
-    );
+    assert_eq!(header("x-authing-userpool-id").as_deref(), Some(USERPOOL_ID));
+    assert_eq!(header("x-authing-sdk-version"), Some(format!("authing-rust-sdk:{}", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(header("api-version"), None, "progenitor's own header is not sent");
 }
 
 #[tokio::test]
@@ -70,10 +47,7 @@ async fn list_users_posts_the_pagination_options() {
         .list_users()
         .body(types::ListUsersRequestDto {
             options: Some(types::ListUsersOptionsDto {
-                pagination: Some(types::PaginationDto {
-                    page: Some(1),
-                    limit: Some(10),
-                }),
+                pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -85,10 +59,7 @@ async fn list_users_posts_the_pagination_options() {
     let request = only_request(&server, "/api/v3/list-users").await;
     assert_eq!(request.method.as_str(), "POST");
     assert_eq!(request.url.query(), None);
-    assert_eq!(
-        request.headers.get("content-type").unwrap(),
-        "application/json"
-    );
+    assert_eq!(request.headers.get("content-type").unwrap(), "application/json");
     assert_eq!(
         request.body_json::<serde_json::Value>().unwrap(),
         json!({"options": {"pagination": {"page": 1, "limit": 10}}})
@@ -104,11 +75,7 @@ async fn create_role_posts_only_the_fields_given() {
 
     let created = client(&server)
         .create_role()
-        .body_map(|body| {
-            body.code("role1")
-                .description(Some("desc".into()))
-                .namespace(Some("default".into()))
-        })
+        .body_map(|body| body.code("role1").description(Some("desc".into())).namespace(Some("default".into())))
         .await
         .unwrap();
 
@@ -142,40 +109,19 @@ async fn get_user_sends_the_user_id_in_the_query_and_no_body() {
 async fn query_values_are_url_encoded_and_booleans_lowercase() {
     let server = server_answering(user("u 1/ä")).await;
 
-    client(&server)
-        .get_user()
-        .user_id("u 1/ä")
-        .with_custom_data(true)
-        .flat_custom_data(false)
-        .await
-        .unwrap();
+    client(&server).get_user().user_id("u 1/ä").with_custom_data(true).flat_custom_data(false).await.unwrap();
 
     let request = only_request(&server, "/api/v3/get-user").await;
     let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-    assert!(
-        query.contains(&("userId".into(), "u 1/ä".into())),
-        "{query:?}"
-    );
-    assert!(
-        query.contains(&("withCustomData".into(), "true".into())),
-        "{query:?}"
-    );
-    assert!(
-        query.contains(&("flatCustomData".into(), "false".into())),
-        "{query:?}"
-    );
+    assert!(query.contains(&("userId".into(), "u 1/ä".into())), "{query:?}");
+    assert!(query.contains(&("withCustomData".into(), "true".into())), "{query:?}");
+    assert!(query.contains(&("flatCustomData".into(), "false".into())), "{query:?}");
 }
 
 #[tokio::test]
 async fn lang_en_us_is_sent_when_chosen() {
     let server = server_answering(user("u1")).await;
-    let client = authing::ManagementClient::builder()
-        .access_key_id(ACCESS_KEY_ID)
-        .access_key_secret(ACCESS_KEY_SECRET)
-        .host(format!("{}/", server.uri()))
-        .lang(authing::Lang::EnUs)
-        .build()
-        .unwrap();
+    let client = builder(format!("{}/", server.uri())).lang(authing::Lang::EnUs).build().unwrap();
 
     client.get_user().user_id("u1").await.unwrap();
 

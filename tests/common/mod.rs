@@ -25,8 +25,7 @@ pub fn jwt(n: usize) -> String {
 
 /// An envelope answering `data`.
 pub fn ok(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .set_body_json(json!({"statusCode": 200, "message": "", "data": data}))
+    ResponseTemplate::new(200).set_body_json(json!({"statusCode": 200, "message": "", "data": data}))
 }
 
 /// The token endpoint, handing out `jwt(1)`, `jwt(2)`, ... valid for `expires_in` seconds.
@@ -42,34 +41,25 @@ pub async fn mount_tokens(server: &MockServer, expires_in: u64) {
         .await;
 }
 
+/// A client builder for `host` with the test credentials.
+pub fn builder(host: impl Into<String>) -> authing::ManagementClientBuilder {
+    ManagementClient::builder().access_key_id(ACCESS_KEY_ID).access_key_secret(ACCESS_KEY_SECRET).host(host)
+}
+
 /// A client of `server` with the test credentials.
 pub fn client(server: &MockServer) -> ManagementClient {
-    ManagementClient::builder()
-        .access_key_id(ACCESS_KEY_ID)
-        .access_key_secret(ACCESS_KEY_SECRET)
-        .host(server.uri())
-        .build()
-        .expect("a valid configuration")
+    builder(server.uri()).build().expect("a valid configuration")
 }
 
 /// The requests `server` received on `path`.
 pub async fn requests_to(server: &MockServer, on: &str) -> Vec<Request> {
-    let all = server
-        .received_requests()
-        .await
-        .expect("request recording is on");
+    let all = server.received_requests().await.expect("request recording is on");
     all.into_iter().filter(|r| r.url.path() == on).collect()
 }
 
 /// The `authorization` header of a request.
 pub fn bearer(request: &Request) -> String {
-    request
-        .headers
-        .get("authorization")
-        .expect("an authorization header")
-        .to_str()
-        .unwrap()
-        .to_string()
+    request.headers.get("authorization").expect("an authorization header").to_str().unwrap().to_string()
 }
 
 /// A user as `get-user` answers it, with its required fields.

@@ -33,12 +33,8 @@ const MOCK_URL: &str = "AUTHING_MOCK_URL";
 const CONCURRENCY: usize = 8;
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/openapi/authing-management-v3.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("the committed document"))
-        .expect("JSON")
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/authing-management-v3.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the committed document")).expect("JSON")
 });
 
 /// The operations of the document by operationId.
@@ -57,9 +53,8 @@ fn body<T: DeserializeOwned>(operation_id: &str) -> T {
     let op = operations()[operation_id];
     let schema = &op["requestBody"]["content"]["application/json"]["schema"];
     let value = sample::sample(&DOCUMENT, schema);
-    serde_json::from_value(value.clone()).unwrap_or_else(|e| {
-        panic!("{operation_id}: the generated body type rejects the sample {value}: {e}")
-    })
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("{operation_id}: the generated body type rejects the sample {value}: {e}"))
 }
 
 /// `tests/contract/allowlist.txt`: operations whose contract call is known not
@@ -70,23 +65,15 @@ fn allow_list() -> BTreeMap<String, String> {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|line| {
-            let (id, reason) = line
-                .split_once(char::is_whitespace)
-                .expect("`operationId reason`");
+            let (id, reason) = line.split_once(char::is_whitespace).expect("`operationId reason`");
             (id.to_string(), reason.trim().to_string())
         })
         .collect()
 }
 
 fn mock_client() -> ManagementClient {
-    let url = std::env::var(MOCK_URL)
-        .unwrap_or_else(|_| panic!("{MOCK_URL} is not set: run `cargo xtask test`"));
-    ManagementClient::builder()
-        .access_key_id("contract")
-        .access_key_secret("contract")
-        .host(url)
-        .build()
-        .unwrap()
+    let url = std::env::var(MOCK_URL).unwrap_or_else(|_| panic!("{MOCK_URL} is not set: run `cargo xtask test`"));
+    ManagementClient::builder().access_key_id("contract").access_key_secret("contract").host(url).build().unwrap()
 }
 
 #[test]
@@ -95,10 +82,7 @@ fn there_is_a_case_for_every_operation() {
     let documented: BTreeSet<_> = operations().into_keys().collect();
     assert_eq!(cases, documented);
     for id in allow_list().keys() {
-        assert!(
-            documented.contains(id.as_str()),
-            "allowlist.txt names {id}, which the document lacks"
-        );
+        assert!(documented.contains(id.as_str()), "allowlist.txt names {id}, which the document lacks");
     }
 }
 
@@ -128,26 +112,13 @@ async fn every_operation_is_accepted_by_the_mock_and_decoded() {
         match (outcome, allowed.get(*id)) {
             (Ok(()), None) => passed += 1,
             (Err(_), Some(_)) => skipped += 1,
-            (Ok(()), Some(reason)) => unexpected.push(format!(
-                "{id} passes: remove it from allowlist.txt ({reason})"
-            )),
+            (Ok(()), Some(reason)) => unexpected.push(format!("{id} passes: remove it from allowlist.txt ({reason})")),
             (Err(error), None) => unexpected.push(format!("{id}: {error}")),
         }
     }
-    println!(
-        "contract: {} operations, {passed} passed, {skipped} allow-listed",
-        outcomes.len()
-    );
-    println!(
-        "contract: {passed} passed, {} failed, {skipped} skipped",
-        unexpected.len()
-    );
-    assert!(
-        unexpected.is_empty(),
-        "{} unexpected outcomes:\n{}",
-        unexpected.len(),
-        unexpected.join("\n")
-    );
+    println!("contract: {} operations, {passed} passed, {skipped} allow-listed", outcomes.len());
+    println!("contract: {passed} passed, {} failed, {skipped} skipped", unexpected.len());
+    assert!(unexpected.is_empty(), "{} unexpected outcomes:\n{}", unexpected.len(), unexpected.join("\n"));
     assert_eq!(outcomes.len(), operations().len());
 }
 
@@ -156,21 +127,11 @@ async fn every_operation_is_accepted_by_the_mock_and_decoded() {
 async fn a_request_missing_a_required_field_is_rejected_with_the_mocks_reason() {
     let client = mock_client();
 
-    let error = client
-        .raw(reqwest::Method::POST, "/api/v3/create-role")
-        .json(&json!({}))
-        .await
-        .unwrap_err();
+    let error = client.raw(reqwest::Method::POST, "/api/v3/create-role").json(&json!({})).await.unwrap_err();
 
     match &error {
-        Error::UnexpectedStatus {
-            http_status: 422,
-            body,
-        } => {
-            assert!(
-                body.contains("must have required property 'code'"),
-                "{body}"
-            );
+        Error::UnexpectedStatus { http_status: 422, body } => {
+            assert!(body.contains("must have required property 'code'"), "{body}");
         }
         other => panic!("expected Error::UnexpectedStatus with HTTP 422, got {other:?}"),
     }
@@ -181,19 +142,10 @@ async fn a_request_missing_a_required_field_is_rejected_with_the_mocks_reason() 
 async fn a_typed_call_gets_typed_data_from_the_mock() {
     let client = mock_client();
 
-    let user = client
-        .get_user()
-        .user_id("u1")
-        .with_custom_data(true)
-        .await
-        .unwrap();
+    let user = client.get_user().user_id("u1").with_custom_data(true).await.unwrap();
     let role = client
         .create_role()
-        .body(
-            types::CreateRoleDto::builder()
-                .code("role1")
-                .description(Some("desc".to_string())),
-        )
+        .body(types::CreateRoleDto::builder().code("role1").description(Some("desc".to_string())))
         .await
         .unwrap();
 

@@ -17,19 +17,13 @@ fn sample_at(doc: &Value, schema: &Value, depth: usize) -> Value {
         return Value::Null;
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer));
+        let target = reference.strip_prefix('#').and_then(|pointer| doc.pointer(pointer));
         return target.map_or(Value::Null, |target| sample_at(doc, target, depth + 1));
     }
     if let Some(example) = schema.get("example") {
         return example.clone();
     }
-    if let Some(first) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|values| values.first())
-    {
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|values| values.first()) {
         return first.clone();
     }
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
@@ -44,11 +38,7 @@ fn sample_at(doc: &Value, schema: &Value, depth: usize) -> Value {
         return Value::Object(merged);
     }
     for choice in ["oneOf", "anyOf"] {
-        if let Some(first) = schema
-            .get(choice)
-            .and_then(Value::as_array)
-            .and_then(|options| options.first())
-        {
+        if let Some(first) = schema.get(choice).and_then(Value::as_array).and_then(|options| options.first()) {
             return sample_at(doc, first, depth + 1);
         }
     }
@@ -58,9 +48,7 @@ fn sample_at(doc: &Value, schema: &Value, depth: usize) -> Value {
         Some("number") => json!(schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.0)),
         Some("boolean") => json!(true),
         Some("array") => {
-            let items = schema
-                .get("items")
-                .map_or(json!("example"), |items| sample_at(doc, items, depth + 1));
+            let items = schema.get("items").map_or(json!("example"), |items| sample_at(doc, items, depth + 1));
             json!([items])
         }
         Some("object") | None if schema.get("properties").is_some() => object(doc, schema, depth),
@@ -113,9 +101,6 @@ mod tests {
             }}
         }}});
         let body = sample(&doc, &json!({"$ref": "#/components/schemas/Body"}));
-        assert_eq!(
-            body,
-            json!({"kind": "a", "ids": ["example"], "at": "2024-01-01T00:00:00Z", "n": 5})
-        );
+        assert_eq!(body, json!({"kind": "a", "ids": ["example"], "at": "2024-01-01T00:00:00Z", "n": 5}));
     }
 }

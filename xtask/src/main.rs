@@ -30,18 +30,14 @@ enum Command {
 
 /// `cargo`, as the one running this task, in the workspace root.
 fn cargo(root: &Path) -> tokio::process::Command {
-    let mut command =
-        tokio::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut command = tokio::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root).kill_on_drop(true);
     command
 }
 
 /// The workspace root, whatever the current directory.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
 }
 
 #[tokio::main]

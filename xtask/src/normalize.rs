@@ -51,13 +51,8 @@ pub fn apply_all(doc: &mut Value) -> Result<Vec<Applied>> {
     ALL.iter()
         .map(|n| {
             let mut places = Vec::new();
-            (n.apply)(doc, &mut places)
-                .map_err(|e| e.context(format!("normalization {} cannot apply", n.name)))?;
-            Ok(Applied {
-                name: n.name,
-                why: n.why,
-                places,
-            })
+            (n.apply)(doc, &mut places).map_err(|e| e.context(format!("normalization {} cannot apply", n.name)))?;
+            Ok(Applied { name: n.name, why: n.why, places })
         })
         .collect()
 }
@@ -114,35 +109,18 @@ fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<
     const PREFIX: &str = "#/components/schemas/";
     // (pointer of the response schema, name of the schema it refers to)
     let mut bare = Vec::new();
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
-            for (status, response) in op
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let Some(reference) = response
-                    .pointer("/content/application~1json/schema/$ref")
-                    .and_then(Value::as_str)
+            for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                let Some(reference) =
+                    response.pointer("/content/application~1json/schema/$ref").and_then(Value::as_str)
                 else {
                     continue;
                 };
                 let name = reference.strip_prefix(PREFIX).unwrap_or(reference);
                 let Some(schema) = schemas.get(name) else {
-                    bail!(
-                        "{method} {path} answers {reference}, which the document does not define"
-                    );
+                    bail!("{method} {path} answers {reference}, which the document does not define");
                 };
                 if schema.pointer("/properties/statusCode").is_none() {
                     let pointer = format!(
@@ -157,9 +135,7 @@ fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<
     for (pointer, name) in bare {
         let schema = &schemas[&name];
         if schema.pointer("/properties/data").is_some() {
-            let target = doc
-                .pointer_mut(&format!("/components/schemas/{name}"))
-                .expect("listed above");
+            let target = doc.pointer_mut(&format!("/components/schemas/{name}")).expect("listed above");
             if target.pointer("/properties/statusCode").is_none() {
                 let properties = target
                     .get_mut("properties")
@@ -172,15 +148,10 @@ fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<
             continue;
         }
         let envelope = format!("{name}Envelope");
-        let schemas = doc
-            .pointer_mut("/components/schemas")
-            .and_then(Value::as_object_mut)
-            .expect("listed above");
+        let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).expect("listed above");
         match schemas.get(&envelope) {
             Some(existing)
-                if existing
-                    .pointer("/properties/data/$ref")
-                    .and_then(Value::as_str)
+                if existing.pointer("/properties/data/$ref").and_then(Value::as_str)
                     != Some(&format!("{PREFIX}{name}")) =>
             {
                 bail!("cannot add schema {envelope}: the document already has one")
@@ -188,10 +159,7 @@ fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<
             Some(_) => {}
             None => {
                 let mut properties = status_properties();
-                properties.insert(
-                    "data".into(),
-                    serde_json::json!({"$ref": format!("{PREFIX}{name}")}),
-                );
+                properties.insert("data".into(), serde_json::json!({"$ref": format!("{PREFIX}{name}")}));
                 schemas.insert(
                     envelope.clone(),
                     serde_json::json!({
@@ -203,8 +171,7 @@ fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<
                 places.push(format!("/components/schemas/{envelope}"));
             }
         }
-        *doc.pointer_mut(&pointer).expect("listed above") =
-            serde_json::json!({"$ref": format!("{PREFIX}{envelope}")});
+        *doc.pointer_mut(&pointer).expect("listed above") = serde_json::json!({"$ref": format!("{PREFIX}{envelope}")});
         places.push(pointer);
     }
     Ok(())
@@ -216,9 +183,7 @@ fn add_required(schema: &mut Value, names: &[&str]) -> Result<()> {
         .ok_or_else(|| anyhow::anyhow!("a schema is not an object"))?
         .entry("required")
         .or_insert_with(|| Value::Array(Vec::new()));
-    let Value::Array(required) = required else {
-        bail!("`required` is not a list")
-    };
+    let Value::Array(required) = required else { bail!("`required` is not a list") };
     for name in names {
         if !required.iter().any(|r| r == name) {
             required.push(Value::String((*name).to_string()));
@@ -236,11 +201,7 @@ fn kind(value: &Value) -> &'static str {
 }
 
 /// Visits every object and array below `node`, depth first, with its JSON pointer.
-fn walk(
-    node: &mut Value,
-    pointer: &mut String,
-    visit: &mut dyn FnMut(&str, &mut Value) -> Result<()>,
-) -> Result<()> {
+fn walk(node: &mut Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &mut Value) -> Result<()>) -> Result<()> {
     visit(pointer, node)?;
     let len = pointer.len();
     match node {
@@ -276,11 +237,7 @@ mod tests {
             "s": {"type": "string", "enum": ["pass", -1, true]}
         }}}}});
         let applied = apply_all(&mut doc).unwrap();
-        assert_eq!(
-            doc.pointer("/components/schemas/A/properties/s/enum")
-                .unwrap(),
-            &json!(["pass", "-1", "true"])
-        );
+        assert_eq!(doc.pointer("/components/schemas/A/properties/s/enum").unwrap(), &json!(["pass", "-1", "true"]));
         assert_eq!(applied[0].places, ["/components/schemas/A/properties/s"]);
     }
 
@@ -298,22 +255,12 @@ mod tests {
         });
         apply_all(&mut doc).unwrap();
         let schema = "/paths/~1a/get/responses/200/content/application~1json/schema/$ref";
-        assert_eq!(
-            doc.pointer(schema).unwrap(),
-            "#/components/schemas/PostEnvelope"
-        );
+        assert_eq!(doc.pointer(schema).unwrap(), "#/components/schemas/PostEnvelope");
         let envelope = doc.pointer("/components/schemas/PostEnvelope").unwrap();
+        assert_eq!(envelope.pointer("/properties/data/$ref").unwrap(), "#/components/schemas/Post");
+        assert_eq!(envelope.pointer("/properties/statusCode/example").unwrap(), 200);
         assert_eq!(
-            envelope.pointer("/properties/data/$ref").unwrap(),
-            "#/components/schemas/Post"
-        );
-        assert_eq!(
-            envelope.pointer("/properties/statusCode/example").unwrap(),
-            200
-        );
-        assert_eq!(
-            doc.pointer("/paths/~1b/get/responses/200/content/application~1json/schema/$ref")
-                .unwrap(),
+            doc.pointer("/paths/~1b/get/responses/200/content/application~1json/schema/$ref").unwrap(),
             "#/components/schemas/PostEnvelope"
         );
     }

@@ -31,11 +31,7 @@ pub async fn install(root: &Path) -> Result<PathBuf> {
     let fresh = std::fs::metadata(&installed_lock)
         .and_then(|m| m.modified())
         .ok()
-        .zip(
-            std::fs::metadata(dir.join("package-lock.json"))
-                .and_then(|m| m.modified())
-                .ok(),
-        )
+        .zip(std::fs::metadata(dir.join("package-lock.json")).and_then(|m| m.modified()).ok())
         .is_some_and(|(installed, wanted)| installed >= wanted);
     if bin.exists() && fresh {
         return Ok(bin);
@@ -69,11 +65,7 @@ pub async fn start(root: &Path) -> Result<Mock> {
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    let mut mock = Mock {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        log,
-    };
+    let mut mock = Mock { child, url: format!("http://127.0.0.1:{port}"), log };
     mock.wait_until_ready().await?;
     println!("xtask: mock server listening on {}", mock.url);
     Ok(mock)
@@ -87,25 +79,13 @@ impl Mock {
         let probe = format!("{}/api/v3/get-management-token", self.url);
         loop {
             if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "the mock server exited ({status}) before answering:\n{}",
-                    self.log_tail()
-                );
+                bail!("the mock server exited ({status}) before answering:\n{}", self.log_tail());
             }
-            if client
-                .post(&probe)
-                .json(&serde_json::json!({}))
-                .send()
-                .await
-                .is_ok()
-            {
+            if client.post(&probe).json(&serde_json::json!({})).send().await.is_ok() {
                 return Ok(());
             }
             if started.elapsed() > START_TIMEOUT {
-                bail!(
-                    "the mock server did not answer within {START_TIMEOUT:?}:\n{}",
-                    self.log_tail()
-                );
+                bail!("the mock server did not answer within {START_TIMEOUT:?}:\n{}", self.log_tail());
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

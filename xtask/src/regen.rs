@@ -36,8 +36,7 @@ pub struct RegenArgs {
 
 pub async fn run(root: &Path, args: RegenArgs) -> Result<()> {
     let raw = read_source(&args.from).await?;
-    let mut doc: Value =
-        serde_json::from_slice(&raw).with_context(|| format!("{} is not JSON", args.from))?;
+    let mut doc: Value = serde_json::from_slice(&raw).with_context(|| format!("{} is not JSON", args.from))?;
     check_version(&doc).with_context(|| format!("{} is not an OpenAPI 3.0 document", args.from))?;
     let applied = normalize::apply_all(&mut doc)?;
     let summary = check_generator_can_take(&doc)
@@ -77,12 +76,8 @@ pub async fn run(root: &Path, args: RegenArgs) -> Result<()> {
     let spec_file = stage(&spec_path, spec_text.as_bytes())?;
     let record_path = root.join(RECORD_PATH);
     let record_file = stage(&record_path, record(&applied).as_bytes())?;
-    spec_file
-        .persist(&spec_path)
-        .with_context(|| format!("cannot replace {SPEC_PATH}"))?;
-    record_file
-        .persist(&record_path)
-        .with_context(|| format!("cannot replace {RECORD_PATH}"))?;
+    spec_file.persist(&spec_path).with_context(|| format!("cannot replace {SPEC_PATH}"))?;
+    record_file.persist(&record_path).with_context(|| format!("cannot replace {RECORD_PATH}"))?;
     println!("wrote {SPEC_PATH} and {RECORD_PATH}");
     Ok(())
 }
@@ -91,22 +86,13 @@ async fn read_source(source: &str) -> Result<Vec<u8>> {
     if !(source.starts_with("http://") || source.starts_with("https://")) {
         return fs::read(source).with_context(|| format!("cannot read {source}"));
     }
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let response = client
-        .get(source)
-        .send()
-        .await
-        .with_context(|| format!("cannot fetch {source}"))?;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    let response = client.get(source).send().await.with_context(|| format!("cannot fetch {source}"))?;
     let status = response.status();
     if !status.is_success() {
         bail!("cannot fetch {source}: HTTP {status}");
     }
-    let body = response
-        .bytes()
-        .await
-        .with_context(|| format!("cannot read the body of {source}"))?;
+    let body = response.bytes().await.with_context(|| format!("cannot read the body of {source}"))?;
     Ok(body.to_vec())
 }
 
@@ -137,17 +123,11 @@ fn check_generator_can_take(doc: &Value) -> Result<String> {
         }
     }
     let schemas = parsed.components.as_ref().map_or(0, |c| c.schemas.len());
-    Ok(format!(
-        "OpenAPI {}, {count} operations, {schemas} schemas",
-        parsed.openapi
-    ))
+    Ok(format!("OpenAPI {}, {count} operations, {schemas} schemas", parsed.openapi))
 }
 
 fn stage(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let dir: PathBuf = target
-        .parent()
-        .context("target has no folder")?
-        .to_path_buf();
+    let dir: PathBuf = target.parent().context("target has no folder")?.to_path_buf();
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file = tempfile::NamedTempFile::new_in(&dir)?;
     file.write_all(bytes)?;

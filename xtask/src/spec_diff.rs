@@ -5,9 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// What changed between the committed document and the new one.
 #[derive(Debug, Default, PartialEq)]
@@ -87,26 +85,17 @@ impl SpecDiff {
                 Some(_) => {}
             }
         }
-        diff.operations_removed = old_ops
-            .keys()
-            .filter(|id| !new_ops.contains_key(*id))
-            .cloned()
-            .collect();
+        diff.operations_removed = old_ops.keys().filter(|id| !new_ops.contains_key(*id)).cloned().collect();
         let (old_schemas, new_schemas) = (schemas(old), schemas(new));
         for (name, schema) in &new_schemas {
             match old_schemas.get(name) {
                 None => diff.schemas_added.push(name.to_string()),
-                Some(old_schema) if old_schema != schema => {
-                    diff.schemas_changed.push(name.to_string())
-                }
+                Some(old_schema) if old_schema != schema => diff.schemas_changed.push(name.to_string()),
                 Some(_) => {}
             }
         }
-        diff.schemas_removed = old_schemas
-            .keys()
-            .filter(|name| !new_schemas.contains_key(*name))
-            .map(|name| name.to_string())
-            .collect();
+        diff.schemas_removed =
+            old_schemas.keys().filter(|name| !new_schemas.contains_key(*name)).map(|name| name.to_string()).collect();
         diff
     }
 
@@ -182,25 +171,16 @@ mod tests {
         let diff = SpecDiff::between(&old, &new);
         assert_eq!(diff.operations_added, ["postC"]);
         assert_eq!(diff.operations_removed, ["postB"]);
-        assert_eq!(
-            diff.operations_changed,
-            [("getA".to_string(), vec!["parameters"])]
-        );
+        assert_eq!(diff.operations_changed, [("getA".to_string(), vec!["parameters"])]);
         assert_eq!(diff.schemas_added, ["C"]);
         assert_eq!(diff.schemas_removed, ["B"]);
         assert_eq!(diff.schemas_changed, ["A"]);
-        assert!(
-            diff.to_string()
-                .starts_with("operations: 1 added, 1 removed, 1 changed\n")
-        );
+        assert!(diff.to_string().starts_with("operations: 1 added, 1 removed, 1 changed\n"));
     }
 
     #[test]
     fn identical_documents_have_no_changes() {
-        let d = doc(
-            json!({"/a": {"get": {"operationId": "getA"}}}),
-            json!({"A": {}}),
-        );
+        let d = doc(json!({"/a": {"get": {"operationId": "getA"}}}), json!({"A": {}}));
         assert!(SpecDiff::between(&d, &d).is_empty());
     }
 }

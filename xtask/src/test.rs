@@ -10,27 +10,8 @@ use crate::prism;
 
 pub async fn run(root: &Path) -> Result<()> {
     step(root, "formatting", &["fmt", "--all", "--", "--check"], &[]).await?;
-    step(
-        root,
-        "lints",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )
-    .await?;
-    step(
-        root,
-        "documentation",
-        &["doc", "--no-deps", "--workspace"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )
-    .await?;
+    step(root, "lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[]).await?;
+    step(root, "documentation", &["doc", "--no-deps", "--workspace"], &[("RUSTDOCFLAGS", "-D warnings")]).await?;
     let mock = prism::start(root).await?;
     let tests = step(
         root,
@@ -47,16 +28,9 @@ pub async fn run(root: &Path) -> Result<()> {
 
 async fn step(root: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     println!("xtask: {name}: cargo {}", args.join(" "));
-    let status = crate::cargo(root)
-        .args(args)
-        .envs(env.iter().copied())
-        .status()
-        .await?;
+    let status = crate::cargo(root).args(args).envs(env.iter().copied()).status().await?;
     if !status.success() {
-        bail!(
-            "{name} failed: `cargo {}` exited with {status}",
-            args.join(" ")
-        );
+        bail!("{name} failed: `cargo {}` exited with {status}", args.join(" "));
     }
     Ok(())
 }
