@@ -16,7 +16,7 @@ pub async fn run(root: &Path) -> Result<()> {
     let tests = step(
         root,
         "tests",
-        &["test", "--workspace", "--", "--include-ignored"],
+        &["test", "--workspace", "--", "--include-ignored", "--show-output"],
         &[("AUTHING_MOCK_URL", mock.url.as_str())],
     )
     .await;
