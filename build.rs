@@ -4,8 +4,9 @@
 //! builders and types (`$OUT_DIR/generated.rs`). This script then adds, for
 //! every operation and every response envelope, one line that plugs it into
 //! the hand-written runtime in `src/` (envelope unwrapping, `.await` on a
-//! builder) and writes the table of operations the tests check against the
-//! document (`$OUT_DIR/operations.rs`).
+//! builder). For the tests it writes the table of operations
+//! (`$OUT_DIR/operations.rs`) and a call of every operation with arguments
+//! valid for the document (`$OUT_DIR/contract_cases.rs`).
 //!
 //! A document the generator cannot take fails the build with one message that
 //! names the file and the cause.
@@ -88,23 +89,22 @@ fn envelopes(generator: &Generator, operations: &[Operation]) -> Result<BTreeMap
         let typify::TypeDetails::Struct(details) = ty.details() else {
             return Err(format!("response type {name} is not an object"));
         };
-        let fields: BTreeMap<_, _> = details.properties_info().map(|p| (p.name, p.required)).collect();
+        let fields: BTreeMap<_, _> = details.properties_info().map(|p| (p.name, p)).collect();
         // (expression when required, when optional, when absent)
         let read = |field: &str, [required, optional, absent]: [&'static str; 3]| match fields.get(field) {
-            Some(true) => required,
-            Some(false) => optional,
+            Some(p) if p.required => required,
+            Some(_) => optional,
             None => absent,
         };
-        if fields.get("status_code") != Some(&true) {
+        if !fields.get("status_code").is_some_and(|p| p.required) {
             return Err(format!("response type {name} has no required `statusCode`, so success cannot be told"));
         }
         let message = read("message", ["self.message", "self.message.unwrap_or_default()", "String::new()"]);
         let api_code = read("api_code", ["Some(self.api_code)", "self.api_code", "None"]);
         let request_id = read("request_id", ["Some(self.request_id)", "self.request_id", "None"]);
-        let data = fields.get("data").map(|_| {
-            let p = details.properties_info().find(|p| p.name == "data").expect("listed above");
-            space.get_type(&p.type_id).expect("typify knows its own field types").ident().to_string()
-        });
+        let data = fields
+            .get("data")
+            .map(|p| space.get_type(&p.type_id).expect("typify knows its own field types").ident().to_string());
         out.insert(name, Envelope { data, message, api_code, request_id });
     }
     Ok(out)
@@ -159,13 +159,13 @@ fn operations(spec: &OpenAPI) -> Result<Vec<Operation>> {
                 })
                 .map(|parameter| {
                     let data = parameter.parameter_data_ref();
-                    (field_name(&data.name), sample_literal(&data.format))
+                    (snake_ident(&data.name), sample_literal(&data.format))
                 })
                 .collect();
             Ok(Operation {
                 body: body.transpose()?,
                 required,
-                function: id.to_snake_case(),
+                function: snake_ident(&id),
                 builder: type_name(&id),
                 response,
                 method: method.to_uppercase(),
@@ -209,9 +209,9 @@ fn sample_literal(schema: &openapiv3::ParameterSchemaOrContent) -> std::result::
     }
 }
 
-/// The Rust name progenitor gives to a parameter: snake case, with `_`
-/// after a keyword (`type` -> `type_`).
-fn field_name(name: &str) -> String {
+/// The Rust name progenitor gives to an operation or a parameter: snake case,
+/// with `_` after a keyword (`type` -> `type_`).
+fn snake_ident(name: &str) -> String {
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
         "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
