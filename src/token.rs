@@ -28,12 +28,12 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    fn new(access_token: &str, lifetime: Duration, margin: Duration, now: Instant) -> Result<Self, String> {
-        let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}"))
-            .map_err(|_| "the access_token is not a valid header value".to_string())?;
+    /// `None` when the token cannot be sent in a header.
+    fn new(access_token: &str, lifetime: Duration, margin: Duration, now: Instant) -> Option<Self> {
+        let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}")).ok()?;
         authorization.set_sensitive(true);
         let userpool_id = scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
-        Ok(Token {
+        Some(Token {
             authorization,
             userpool_id,
             expires_at: now + lifetime,
@@ -91,10 +91,21 @@ pub(crate) enum TokenFailure {
 }
 
 impl TokenFailure {
+    /// The error a call reports when it could get no token.
     pub(crate) fn into_error(self) -> Error {
         match self {
             TokenFailure::Transport(e) => crate::error::from_reqwest(e),
             TokenFailure::Rejected { http_status, body } => classify(http_status, &body, None),
+        }
+    }
+
+    /// One line for the log, without the body.
+    fn describe(&self) -> String {
+        match self {
+            TokenFailure::Transport(e) => e.to_string(),
+            TokenFailure::Rejected { http_status, .. } => {
+                format!("HTTP {http_status} without a token")
+            }
         }
     }
 }
@@ -204,20 +215,9 @@ impl TokenCache {
             return Err(rejected());
         }
         let lifetime = Duration::from_secs_f64(data.expires_in);
-        let token = Token::new(&data.access_token, lifetime, self.margin, started).map_err(|_| rejected())?;
+        let token = Token::new(&data.access_token, lifetime, self.margin, started).ok_or_else(rejected)?;
         tracing::debug!(lifetime = ?lifetime, userpool = token.userpool_id.is_some(), "fetched a management token");
         Ok(token)
-    }
-}
-
-impl TokenFailure {
-    fn describe(&self) -> String {
-        match self {
-            TokenFailure::Transport(e) => e.to_string(),
-            TokenFailure::Rejected { http_status, .. } => {
-                format!("HTTP {http_status} without a token")
-            }
-        }
     }
 }
 
