@@ -44,6 +44,11 @@ impl ManagementClient {
     /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST`, with the
     /// other options at their defaults.
     pub fn from_env() -> Result<Self> {
+        for name in ["AUTHING_ACCESS_KEY_ID", "AUTHING_ACCESS_KEY_SECRET"] {
+            if std::env::var_os(name).is_none_or(|value| value.is_empty()) {
+                return Err(crate::Error::Config(format!("{name} is not set")));
+            }
+        }
         ManagementClientBuilder::from_env().build()
     }
 

@@ -45,7 +45,7 @@ pub(crate) async fn authorize(
 }
 
 /// Sends an authorized request: again after a passing failure (see
-/// [`RetryPolicy`]), and once more with a new token when the answer is a 401
+/// [`crate::RetryPolicy`]), and once more with a new token when the answer is a 401
 /// (HTTP, or an envelope `statusCode` under HTTP 200).
 pub(crate) async fn execute(
     session: &Session,
