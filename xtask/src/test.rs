@@ -13,12 +13,13 @@ pub async fn run(root: &Path) -> Result<()> {
     step(root, "lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[]).await?;
     step(root, "documentation", &["doc", "--no-deps", "--workspace"], &[("RUSTDOCFLAGS", "-D warnings")]).await?;
     step(root, "tests", &["test", "--workspace"], &[]).await?;
-    // The contract tests are the ignored ones: they need the mock, started only for them.
+    // The contract tests are the ignored ones: they need the mock, started only
+    // for them. `--workspace` keeps the features of the step above, so nothing is rebuilt.
     let mock = prism::start(root).await?;
     let contract = step(
         root,
         "contract",
-        &["test", "--test", "contract", "--", "--ignored", "--show-output"],
+        &["test", "--workspace", "--test", "contract", "--", "--ignored", "--show-output"],
         &[("AUTHING_MOCK_URL", mock.url.as_str())],
     )
     .await;
