@@ -91,7 +91,7 @@ impl std::fmt::Debug for ManagementClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let session = &self.api.inner;
         f.debug_struct("ManagementClient")
-            .field("host", &session.host)
+            .field("host", &self.api.baseurl)
             .field("lang", &session.lang)
             .field("timeout", &session.timeout)
             .finish_non_exhaustive()

@@ -210,7 +210,6 @@ impl ManagementClientBuilder {
                 &self.access_key_secret,
                 self.token_refresh_margin,
             ),
-            host: host.clone(),
             lang: self.lang,
             timeout: self.timeout,
             retry: self.retry,

@@ -15,7 +15,6 @@ use crate::token::TokenCache;
 #[derive(Debug)]
 pub struct Session {
     pub(crate) tokens: TokenCache,
-    pub(crate) host: String,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
