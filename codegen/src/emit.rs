@@ -1,0 +1,93 @@
+//! The code written around progenitor's: the glue to the runtime, and the
+//! tables the tests read.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::envelope::Envelope;
+use crate::operation::Operation;
+
+/// The code that plugs the generated code into the hand-written runtime: an
+/// `Envelope` impl per response type, an awaitable builder per operation.
+pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operation]) -> Result<String, String> {
+    let mut out = String::from("\n// Added by authing-codegen: envelopes and awaitable builders.\n");
+    for (name, envelope) in envelopes {
+        let Envelope { data, message, api_code, request_id } = envelope;
+        let (data_type, data) = match data {
+            Some(ty) => (ty.as_str(), "self.data"),
+            None => ("Self", "self"),
+        };
+        writeln!(
+            out,
+            "impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; \
+             fn into_data(self) -> crate::Result<Self::Data> {{ \
+             if self.status_code == crate::envelope::SUCCESS {{ Ok({data}) }} else {{ \
+             Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} }}"
+        )
+        .expect("writing to a String");
+    }
+    for op in operations {
+        if !envelopes.contains_key(&op.response) {
+            return Err(format!("operation {} answers `{}`, which is not a generated type", op.id, op.response));
+        }
+        writeln!(out, "crate::operation::awaitable!({} => types::{});", op.builder, op.response)
+            .expect("writing to a String");
+    }
+    Ok(out)
+}
+
+/// `CASES`: a call of every operation with its required parameters and body
+/// filled with values valid for their schemas, for the contract tests.
+///
+/// The including file provides `Case`, `Call` and `body::<T>(operation_id)`,
+/// which samples the body from the document at run time.
+pub(crate) fn contract_cases(operations: &[Operation]) -> String {
+    let mut out = String::from("/// A call of every operation of the document.\npub const CASES: &[Case] = &[\n");
+    for op in operations {
+        let mut call = format!("client.{}()", op.function);
+        let mut cannot = None;
+        for (setter, literal) in &op.required {
+            match literal {
+                Ok(literal) => write!(call, ".{setter}({literal})").expect("writing to a String"),
+                Err(why) => cannot = Some(format!("{setter}: {why}")),
+            }
+        }
+        if let Some(body) = &op.body {
+            write!(call, ".body(body::<types::{body}>({:?}))", op.id).expect("writing to a String");
+        }
+        match cannot {
+            None => writeln!(
+                out,
+                "    Case {{ operation_id: {:?}, call: Some(|client| Box::pin(async move {{ {call}.await.map(drop) }})) }},",
+                op.id
+            ),
+            Some(why) => writeln!(
+                out,
+                "    Case {{ operation_id: {:?}, call: None }}, // cannot fill {why}",
+                op.id
+            ),
+        }
+        .expect("writing to a String");
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// `OPERATIONS`: every operation with a function that calls its generated method.
+pub(crate) fn operation_table(operations: &[Operation]) -> String {
+    let mut out = String::from(
+        "/// Every operation of the document, as generated.\n\
+         pub const OPERATIONS: &[GeneratedOperation] = &[\n",
+    );
+    for op in operations {
+        writeln!(
+            out,
+            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, \
+             builder: |client| std::any::type_name_of_val(&client.{}()) }},",
+            op.id, op.method, op.path, op.function, op.function
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("];\n");
+    out
+}

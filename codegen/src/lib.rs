@@ -1,0 +1,91 @@
+//! What the `authing` crate generates from the Management API document, in
+//! one place for its two users: the crate's `build.rs`, which writes the
+//! client, and `cargo xtask regen`, which refuses a document this cannot take
+//! before writing anything.
+//!
+//! [`generate`] runs progenitor with the crate's settings, then adds, for
+//! every operation and every response envelope, one line that plugs it into
+//! the hand-written runtime (envelope unwrapping, `.await` on a builder), and
+//! writes the tables the tests read. When progenitor refuses the document,
+//! the error names the schema or the operation at fault.
+
+mod emit;
+mod envelope;
+mod locate;
+mod names;
+mod operation;
+
+use openapiv3::OpenAPI;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+
+pub use names::{method_name, type_name};
+use operation::operations;
+
+/// The files generated from one document.
+#[derive(Debug)]
+pub struct Generated {
+    /// The client: progenitor's code and the glue to the runtime (`generated.rs`).
+    pub client: String,
+    /// `OPERATIONS`, every operation with its method (`operations.rs`).
+    pub operation_table: String,
+    /// `CASES`, a call of every operation for the contract tests (`contract_cases.rs`).
+    pub contract_cases: String,
+}
+
+/// Options of the generation that cargo features decide.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Derive `schemars::JsonSchema` on every generated type.
+    pub schemars: bool,
+}
+
+/// A document, as JSON text, that progenitor can take.
+pub fn parse(text: &str) -> Result<OpenAPI, String> {
+    let json = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(json)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: at {}: {}", e.path(), e.inner()))
+}
+
+/// Generates the client and the test tables from `spec`.
+///
+/// A document the generator cannot take is an error that names the schema or
+/// operation at fault (found by generating parts of the document again, so a
+/// failure costs a few more seconds than a success).
+pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
+    let operations = operations(spec)?;
+    let mut generator = Generator::new(&settings(options));
+    let tokens = match generator.generate_tokens(spec) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let place = locate::failure(spec, options).map(|p| format!(" ({p})")).unwrap_or_default();
+            return Err(format!("progenitor cannot generate a client from it{place}: {error}"));
+        }
+    };
+    let envelopes = envelope::read(&generator, &operations)?;
+    let mut client = tokens.to_string();
+    client.push_str(&emit::glue(&envelopes, &operations)?);
+    Ok(Generated {
+        client,
+        operation_table: emit::operation_table(&operations),
+        contract_cases: emit::contract_cases(&operations),
+    })
+}
+
+/// The crate's progenitor settings.
+fn settings(options: Options) -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type("crate::session::SharedSession".parse().expect("a valid Rust path"))
+        .with_hooks(HooksMode::Expected);
+    if options.schemars {
+        settings.with_derive("schemars::JsonSchema");
+    }
+    settings
+}
+
+/// Whether progenitor takes `spec`, without the crate's own checks.
+fn progenitor_takes(spec: &OpenAPI, options: Options) -> bool {
+    Generator::new(&settings(options)).generate_tokens(spec).is_ok()
+}
