@@ -1,11 +1,14 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod corrections;
 mod demo;
 mod normalize;
+mod operation_names;
 mod prism;
 mod regen;
 mod spec_diff;
 mod test;
+mod upstream_build;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +29,8 @@ enum Command {
     Demo,
     /// Run every check: formatting, lints, docs, and all tests with the contract suite.
     Test,
+    /// Check that the crate builds from Authing's own 2023-11 document (a step of `test`).
+    UpstreamBuild,
 }
 
 /// `cargo`, as the one running this task, in the workspace root.
@@ -48,6 +53,7 @@ async fn main() -> std::process::ExitCode {
         Command::Regen(args) => regen::run(&root, args).await,
         Command::Demo => demo::run(&root).await,
         Command::Test => test::run(&root).await,
+        Command::UpstreamBuild => upstream_build::run(&root).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -13,7 +13,14 @@ pub struct Normalization {
     pub name: &'static str,
     /// Why the generator needs it.
     pub why: &'static str,
-    apply: fn(&mut Value, &mut Vec<String>) -> Result<()>,
+    apply: fn(&mut Value, &Context, &mut Vec<String>) -> Result<()>,
+}
+
+/// What a normalization may consult besides the document it rewrites.
+#[derive(Default)]
+pub struct Context<'a> {
+    /// The committed document, when there is one: names already published.
+    pub previous: Option<&'a Value>,
 }
 
 /// What one normalization did to a document.
@@ -28,6 +35,17 @@ pub struct Applied {
 /// Every normalization, in the order they are applied.
 pub const ALL: &[Normalization] = &[
     Normalization {
+        name: "operation-names",
+        why: "Authing names operations after its server's controllers \
+              (`UsersManagementController_listUsers`), as no SDK does: the part behind `Controller_` \
+              becomes the name, with a lowercase first letter (`listUsers`), so that every method keeps \
+              its name from one version of the document to the next. Where two controllers have an \
+              operation of the same name, the one the committed document already names so keeps it, \
+              and each other one is named after its controller too \
+              (`TerminalManagementController_deleteDevice` -> `terminalManagementDeleteDevice`)",
+        apply: crate::operation_names::apply,
+    },
+    Normalization {
         name: "stringify-mixed-enums",
         why: "a `type: string` schema whose `enum` also lists numbers or booleans (for example \
               `enterpriseCertificationStatus: ['not_submit', 'reviewing', 'pass', -1]`) makes \
@@ -36,28 +54,55 @@ pub const ALL: &[Normalization] = &[
         apply: stringify_mixed_enums,
     },
     Normalization {
+        name: "drop-nonconforming-defaults",
+        why: "a `default` that its own schema does not accept (`default: null` or `false` on a \
+              string, `default: false` on an object) makes progenitor refuse the whole document \
+              (\"value does not conform to the given schema\"); such a default is dropped, which only \
+              means the generated type has no default there",
+        apply: drop_nonconforming_defaults,
+    },
+    Normalization {
+        name: "date-time-as-string",
+        why: "`format: date-time` or `date` on a string would type it with `chrono`, which the crate \
+              does not depend on, and a strict date parser would fail a whole answer over one \
+              timestamp written otherwise; the format is dropped, so the value is the string as sent",
+        apply: date_time_as_string,
+    },
+    Normalization {
+        name: "integer-numbers",
+        why: "Authing's document types every number `number`, but status codes, counts, paging \
+              and millisecond timestamps are integers, which the official SDKs send as `1`, not \
+              `1.0`. A `number` named like one (`statusCode`, `apiCode`, `page`, `limit`, `pageNo`, \
+              `pageSize`, `startIndex`, `maxSize`, `nextStartIndex`, `size`, `count`, or ending in \
+              `Count`, `At`, `Time`, `After`, `Before`) becomes a 64-bit integer \
+              (`type: integer, format: int64`), and so does such an `int32`",
+        apply: integer_numbers,
+    },
+    Normalization {
         name: "envelope-every-response",
         why: "Authing wraps every answer in the envelope `{statusCode, message, apiCode, requestId, \
               data}`, but a few operations' responses are typed as the bare data schema (or as an \
               envelope without its status fields), so a failure answer would go unnoticed or a \
               success answer would not decode; such a response gets the envelope: a schema with \
-              `data` gains the status fields, any other is wrapped in a new `<Schema>Envelope`",
+              `data` gains the status fields, any other is wrapped in a new `<Schema>Envelope`; a \
+              success answer documented without content is `CommonResponseDto`, the envelope without `data`",
         apply: envelope_every_response,
     },
 ];
 
 /// Applies every normalization to `doc`, in order.
-pub fn apply_all(doc: &mut Value) -> Result<Vec<Applied>> {
+pub fn apply_all(doc: &mut Value, context: &Context) -> Result<Vec<Applied>> {
     ALL.iter()
         .map(|n| {
             let mut places = Vec::new();
-            (n.apply)(doc, &mut places).map_err(|e| e.context(format!("normalization {} cannot apply", n.name)))?;
+            (n.apply)(doc, context, &mut places)
+                .map_err(|e| e.context(format!("normalization {} cannot apply", n.name)))?;
             Ok(Applied { name: n.name, why: n.why, places })
         })
         .collect()
 }
 
-fn stringify_mixed_enums(doc: &mut Value, places: &mut Vec<String>) -> Result<()> {
+fn stringify_mixed_enums(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
     walk(doc, &mut String::new(), &mut |pointer, node| {
         let Some(object) = node.as_object_mut() else {
             return Ok(());
@@ -88,6 +133,133 @@ fn stringify_mixed_enums(doc: &mut Value, places: &mut Vec<String>) -> Result<()
     })
 }
 
+/// The HTTP methods of a path item.
+pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Every operation of `doc`: its path, method and object.
+pub fn operations(doc: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    doc.get("paths").and_then(Value::as_object).into_iter().flatten().flat_map(|(path, item)| {
+        METHODS.iter().filter_map(move |&method| item.get(method).map(|op| (path.as_str(), method, op)))
+    })
+}
+
+/// `token` escaped for a JSON pointer.
+pub fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// The JSON type a schema names, looking through `allOf: [{$ref}]` and `$ref`.
+fn schema_type<'a>(doc: &'a Value, schema: &'a Value) -> Option<&'a str> {
+    if let Some(kind) = schema.get("type").and_then(Value::as_str) {
+        return Some(kind);
+    }
+    let reference = schema
+        .get("$ref")
+        .or_else(|| {
+            schema.pointer("/allOf/0/$ref").filter(|_| schema["allOf"].as_array().is_some_and(|a| a.len() == 1))
+        })?
+        .as_str()?;
+    doc.pointer(reference.strip_prefix('#')?)?.get("type")?.as_str()
+}
+
+/// Whether `value` is of the JSON type `kind` and, when `schema` lists an
+/// `enum`, one of its values.
+fn conforms(value: &Value, kind: &str, schema: &Value) -> bool {
+    let of_type = match kind {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    let nullable = value.is_null() && schema.get("nullable") == Some(&Value::Bool(true));
+    let listed = schema.get("enum").and_then(Value::as_array).is_none_or(|values| values.contains(value));
+    (of_type && listed) || nullable
+}
+
+fn drop_nonconforming_defaults(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+    let snapshot = doc.clone();
+    walk(doc, &mut String::new(), &mut |pointer, node| {
+        let Some(default) = node.get("default") else { return Ok(()) };
+        let Some(kind) = schema_type(&snapshot, snapshot.pointer(pointer).expect("the same document")) else {
+            return Ok(());
+        };
+        if !conforms(default, kind, node) {
+            places.push(format!("{pointer}/default: {default} on a {kind} schema"));
+            node.as_object_mut().expect("has a default").remove("default");
+        }
+        Ok(())
+    })
+}
+
+fn date_time_as_string(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+    walk(doc, &mut String::new(), &mut |pointer, node| {
+        let Some(object) = node.as_object_mut() else { return Ok(()) };
+        if object.get("type").and_then(Value::as_str) == Some("string")
+            && matches!(object.get("format").and_then(Value::as_str), Some("date-time" | "date"))
+        {
+            object.remove("format");
+            places.push(pointer.to_string());
+        }
+        Ok(())
+    })
+}
+
+/// Whether a field or parameter of this name is an integer: a status code, a
+/// count, a paging field or a millisecond timestamp.
+fn named_like_an_integer(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "statusCode",
+        "apiCode",
+        "page",
+        "limit",
+        "pageNo",
+        "pageSize",
+        "startIndex",
+        "maxSize",
+        "nextStartIndex",
+        "size",
+        "count",
+    ];
+    const SUFFIXES: &[&str] = &["Count", "At", "Time", "After", "Before"];
+    NAMES.contains(&name)
+        || SUFFIXES.iter().any(|suffix| {
+            name.strip_suffix(suffix).is_some_and(|stem| stem.chars().last().is_some_and(|c| c.is_ascii_lowercase()))
+        })
+}
+
+fn integer_numbers(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+    let mut widen = |pointer: String, schema: &mut Value| {
+        let Some(object) = schema.as_object_mut() else { return };
+        let kind = object.get("type").and_then(Value::as_str);
+        let format = object.get("format").and_then(Value::as_str);
+        let narrow = kind == Some("number") || (kind == Some("integer") && format == Some("int32"));
+        if narrow {
+            object.insert("type".into(), "integer".into());
+            object.insert("format".into(), "int64".into());
+            places.push(pointer);
+        }
+    };
+    walk(doc, &mut String::new(), &mut |pointer, node| {
+        if let Some(properties) = node.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, schema) in properties.iter_mut().filter(|(name, _)| named_like_an_integer(name)) {
+                widen(format!("{pointer}/properties/{}", escape(name)), schema);
+            }
+        }
+        if let Some(parameters) = node.get_mut("parameters").and_then(Value::as_array_mut) {
+            for (index, parameter) in parameters.iter_mut().enumerate() {
+                let named = parameter.get("name").and_then(Value::as_str).is_some_and(named_like_an_integer);
+                if let Some(schema) = parameter.get_mut("schema").filter(|_| named) {
+                    widen(format!("{pointer}/parameters/{index}/schema"), schema);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The envelope's status fields, as Authing documents them.
 fn status_properties() -> serde_json::Map<String, Value> {
     let Value::Object(map) = serde_json::json!({
@@ -105,32 +277,41 @@ fn status_properties() -> serde_json::Map<String, Value> {
     map
 }
 
-fn envelope_every_response(doc: &mut Value, places: &mut Vec<String>) -> Result<()> {
+fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
     const PREFIX: &str = "#/components/schemas/";
     // (pointer of the response schema, name of the schema it refers to)
+    // An answer documented without content is the envelope without `data`.
+    const NO_DATA: &str = "CommonResponseDto";
     let mut bare = Vec::new();
+    let mut empty = Vec::new();
     let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-                let Some(reference) =
-                    response.pointer("/content/application~1json/schema/$ref").and_then(Value::as_str)
-                else {
-                    continue;
-                };
-                let name = reference.strip_prefix(PREFIX).unwrap_or(reference);
-                let Some(schema) = schemas.get(name) else {
-                    bail!("{method} {path} answers {reference}, which the document does not define");
-                };
-                if schema.pointer("/properties/statusCode").is_none() {
-                    let pointer = format!(
-                        "/paths/{}/{method}/responses/{status}/content/application~1json/schema",
-                        path.replace('~', "~0").replace('/', "~1")
-                    );
-                    bare.push((pointer, name.to_string()));
+    for (path, method, op) in operations(doc) {
+        for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            let pointer = format!("/paths/{}/{method}/responses/{status}", escape(path));
+            let Some(reference) = response.pointer("/content/application~1json/schema/$ref").and_then(Value::as_str)
+            else {
+                if status.starts_with('2') && response.get("content").is_none() {
+                    empty.push(pointer);
                 }
+                continue;
+            };
+            let name = reference.strip_prefix(PREFIX).unwrap_or(reference);
+            let Some(schema) = schemas.get(name) else {
+                bail!("{method} {path} answers {reference}, which the document does not define");
+            };
+            if schema.pointer("/properties/statusCode").is_none() {
+                bare.push((format!("{pointer}/content/application~1json/schema"), name.to_string()));
             }
         }
+    }
+    if !empty.is_empty() && !schemas.contains_key(NO_DATA) {
+        bail!("{} answers without content, and the document has no {NO_DATA} to give it", empty[0]);
+    }
+    for pointer in empty {
+        let response = doc.pointer_mut(&pointer).and_then(Value::as_object_mut).expect("listed above");
+        let schema = serde_json::json!({"$ref": format!("{PREFIX}{NO_DATA}")});
+        response.insert("content".into(), serde_json::json!({"application/json": {"schema": schema}}));
+        places.push(pointer);
     }
     for (pointer, name) in bare {
         let schema = &schemas[&name];
@@ -231,14 +412,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn places<'a>(applied: &'a [Applied], name: &str) -> &'a [String] {
+        &applied.iter().find(|n| n.name == name).expect("a normalization of that name").places
+    }
+
     #[test]
     fn mixed_enum_values_become_strings_and_are_reported() {
         let mut doc = json!({"components": {"schemas": {"A": {"properties": {
             "s": {"type": "string", "enum": ["pass", -1, true]}
         }}}}});
-        let applied = apply_all(&mut doc).unwrap();
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
         assert_eq!(doc.pointer("/components/schemas/A/properties/s/enum").unwrap(), &json!(["pass", "-1", "true"]));
-        assert_eq!(applied[0].places, ["/components/schemas/A/properties/s"]);
+        assert_eq!(places(&applied, "stringify-mixed-enums"), ["/components/schemas/A/properties/s"]);
     }
 
     fn op_answering(name: &str) -> Value {
@@ -253,7 +438,7 @@ mod tests {
             "paths": {"/a": op_answering("Post"), "/b": op_answering("Post")},
             "components": {"schemas": {"Post": {"type": "object", "properties": {"code": {"type": "string"}}}}}
         });
-        apply_all(&mut doc).unwrap();
+        apply_all(&mut doc, &Context::default()).unwrap();
         let schema = "/paths/~1a/get/responses/200/content/application~1json/schema/$ref";
         assert_eq!(doc.pointer(schema).unwrap(), "#/components/schemas/PostEnvelope");
         let envelope = doc.pointer("/components/schemas/PostEnvelope").unwrap();
@@ -271,29 +456,104 @@ mod tests {
             "paths": {"/a": op_answering("Preview")},
             "components": {"schemas": {"Preview": {"type": "object", "properties": {"data": {}}, "required": ["data"]}}}
         });
-        let applied = apply_all(&mut doc).unwrap();
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
         let schema = doc.pointer("/components/schemas/Preview").unwrap();
         assert!(schema.pointer("/properties/statusCode").is_some());
         assert_eq!(schema["required"], json!(["data", "statusCode", "message"]));
-        assert_eq!(applied[1].places, ["/components/schemas/Preview"]);
+        assert_eq!(places(&applied, "envelope-every-response"), ["/components/schemas/Preview"]);
     }
 
     #[test]
     fn string_only_enums_are_left_alone() {
         let mut doc = json!({"type": "string", "enum": ["a", "b"]});
         let before = doc.clone();
-        let applied = apply_all(&mut doc).unwrap();
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
         assert_eq!(doc, before);
-        assert!(applied[0].places.is_empty());
+        assert!(applied.iter().all(|n| n.places.is_empty()));
     }
 
     #[test]
     fn an_object_in_a_string_enum_is_an_error() {
         let mut doc = json!({"x": {"type": "string", "enum": ["a", {"b": 1}]}});
-        let error = apply_all(&mut doc).unwrap_err();
+        let error = apply_all(&mut doc, &Context::default()).unwrap_err();
         assert_eq!(
             format!("{error:#}"),
             "normalization stringify-mixed-enums cannot apply: /x/enum lists an object in a string enum"
+        );
+    }
+
+    #[test]
+    fn defaults_that_their_schema_refuses_are_dropped() {
+        let mut doc = json!({"components": {"schemas": {
+            "Strategy": {"type": "object", "properties": {}},
+            "A": {"type": "object", "properties": {
+                "kind": {"type": "string", "enum": ["DATA", "API"], "default": null},
+                "strategy": {"allOf": [{"$ref": "#/components/schemas/Strategy"}], "default": false},
+                "fine": {"type": "string", "default": "DATA"},
+                "nullable": {"type": "string", "nullable": true, "default": null}
+            }}
+        }}});
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+        let a = &doc["components"]["schemas"]["A"]["properties"];
+        assert!(a["kind"].get("default").is_none() && a["strategy"].get("default").is_none());
+        assert_eq!(a["fine"]["default"], "DATA");
+        assert_eq!(a["nullable"]["default"], Value::Null);
+        assert_eq!(
+            places(&applied, "drop-nonconforming-defaults"),
+            [
+                "/components/schemas/A/properties/kind/default: null on a string schema",
+                "/components/schemas/A/properties/strategy/default: false on a object schema"
+            ]
+        );
+    }
+
+    #[test]
+    fn date_times_stay_strings() {
+        let mut doc = json!({"properties": {"createdAt": {"type": "string", "format": "date-time"}}});
+        apply_all(&mut doc, &Context::default()).unwrap();
+        assert_eq!(doc, json!({"properties": {"createdAt": {"type": "string"}}}));
+    }
+
+    #[test]
+    fn counts_paging_and_timestamps_become_64_bit_integers() {
+        let mut doc = json!({
+            "components": {"schemas": {"Page": {"properties": {
+                "statusCode": {"type": "number"}, "totalCount": {"type": "number"},
+                "loginsCount": {"type": "integer", "format": "int32"}, "expireAt": {"type": "number"},
+                "lat": {"type": "number"}, "ratio": {"type": "number"}, "format": {"type": "number"}
+            }}}},
+            "paths": {"/list": {"get": {"parameters": [
+                {"name": "pageNo", "in": "query", "schema": {"type": "number"}},
+                {"name": "createdAfter", "in": "query", "schema": {"type": "number"}},
+                {"name": "keyword", "in": "query", "schema": {"type": "number"}}
+            ]}}}
+        });
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+        let integer = json!({"type": "integer", "format": "int64"});
+        let page = &doc["components"]["schemas"]["Page"]["properties"];
+        for name in ["statusCode", "totalCount", "loginsCount", "expireAt"] {
+            assert_eq!(page[name], integer, "{name}");
+        }
+        for name in ["lat", "ratio", "format"] {
+            assert_eq!(page[name], json!({"type": "number"}), "{name}");
+        }
+        let parameters = &doc["paths"]["/list"]["get"]["parameters"];
+        assert_eq!(parameters[0]["schema"], integer);
+        assert_eq!(parameters[1]["schema"], integer);
+        assert_eq!(parameters[2]["schema"], json!({"type": "number"}));
+        assert_eq!(places(&applied, "integer-numbers").len(), 6);
+    }
+
+    #[test]
+    fn an_answer_without_content_is_the_envelope_without_data() {
+        let mut doc = json!({
+            "paths": {"/a": {"post": {"responses": {"201": {"description": ""}}}}},
+            "components": {"schemas": {"CommonResponseDto": {"type": "object", "properties": {"statusCode": {}}}}}
+        });
+        apply_all(&mut doc, &Context::default()).unwrap();
+        assert_eq!(
+            doc.pointer("/paths/~1a/post/responses/201/content/application~1json/schema/$ref").unwrap(),
+            "#/components/schemas/CommonResponseDto"
         );
     }
 }

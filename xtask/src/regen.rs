@@ -1,26 +1,29 @@
 //! `cargo xtask regen`: refreshes `openapi/` from a new version of the document.
 //!
-//! Reads the document, checks it is OpenAPI 3.0 that the generator can take,
-//! applies the named normalizations, reports what changed against the
-//! committed copy and only then replaces the committed files, each through a
-//! temporary file and a rename, so a failure at any step leaves them as they were.
+//! Reads the document, checks it is OpenAPI 3.0, applies the corrections of
+//! Authing's known errors and the named normalizations, generates the client
+//! from the result exactly as `build.rs` will (the same `authing-codegen`),
+//! reports what changed against the committed copy and only then replaces the
+//! committed files, each through a temporary file and a rename, so a failure
+//! at any step leaves them as they were.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 
-use crate::normalize::{self, Applied};
+use crate::corrections::{self, CORRECTIONS_PATH, Correction};
+use crate::normalize::{self, Applied, Context};
 use crate::spec_diff::SpecDiff;
 
 /// Where Authing serves the live document.
 pub const DEFAULT_SOURCE: &str = "https://api.authing.cn/openapi-json";
 /// The committed document, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/authing-management-v3.json";
-/// The committed record of what the normalizations changed.
+/// The committed record of what the corrections and normalizations changed.
 pub const RECORD_PATH: &str = "openapi/NORMALIZATIONS.md";
 
 /// Options of `cargo xtask regen`.
@@ -28,58 +31,164 @@ pub const RECORD_PATH: &str = "openapi/NORMALIZATIONS.md";
 pub struct RegenArgs {
     /// URL or file of the OpenAPI document to import.
     #[arg(long, default_value = DEFAULT_SOURCE)]
-    from: String,
+    pub from: String,
     /// Report what would change without writing anything.
     #[arg(long)]
-    dry_run: bool,
+    pub dry_run: bool,
+    /// Write nothing; fail when openapi/ differs from what regen would write (for CI).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+}
+
+/// A document as regen makes it from Authing's: what it would write.
+pub struct Imported<'a> {
+    /// The document the client is generated from.
+    pub doc: Value,
+    /// What each normalization changed.
+    pub applied: Vec<Applied>,
+    /// What became of each correction.
+    pub corrections: Vec<corrections::Outcome<'a>>,
+    /// One line: version, operations, schemas.
+    pub summary: String,
+}
+
+impl Imported<'_> {
+    /// The document as written to `openapi/`.
+    pub fn spec_text(&self) -> Result<String> {
+        let mut text = serde_json::to_string_pretty(&self.doc)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// `NORMALIZATIONS.md`: every change made to Authing's document.
+    pub fn record(&self) -> String {
+        let mut out = String::from(
+            "# Corrections and normalizations\n\n\
+             Written by `cargo xtask regen`; do not edit. These are the only differences between\n\
+             `authing-management-v3.json` and the upstream document it was imported from.\n\n\
+             # Corrections\n\n\
+             Errors in Authing's document, from `xtask/corrections.json`, each with its evidence.\n",
+        );
+        for outcome in &self.corrections {
+            let c = outcome.correction;
+            out.push_str(&format!("\n## {}\n\n{}\n\n", c.name, c.evidence));
+            match &outcome.stale {
+                None => c.places().iter().for_each(|place| out.push_str(&format!("- `{place}`\n"))),
+                Some(why) => out.push_str(&format!("**No longer matches the document**, not applied: {why}\n")),
+            }
+        }
+        out.push_str("\n# Normalizations\n\nWhat the generator and the runtime need, applied after the corrections.\n");
+        for n in &self.applied {
+            out.push_str(&format!("\n## {}\n\n{}\n\n", n.name, n.why));
+            if n.places.is_empty() {
+                out.push_str("Nothing to change in this version of the document.\n");
+            }
+            for place in &n.places {
+                out.push_str(&format!("- `{place}`\n"));
+            }
+        }
+        out
+    }
+}
+
+/// Makes the committed form of the document `raw`, read from `source`:
+/// corrections, normalizations, and the check that the client generates.
+pub fn import<'a>(
+    raw: &[u8],
+    source: &str,
+    previous: Option<&Value>,
+    corrections: &'a [Correction],
+) -> Result<Imported<'a>> {
+    let mut doc: Value = serde_json::from_slice(raw).with_context(|| format!("{source} is not JSON"))?;
+    check_version(&doc).with_context(|| format!("{source} is not an OpenAPI 3.0 document"))?;
+    let corrections = corrections::apply_all(&mut doc, corrections);
+    let applied = normalize::apply_all(&mut doc, &Context { previous })?;
+    let summary =
+        check_generator_can_take(&doc).with_context(|| format!("{source} cannot be used to generate the client"))?;
+    Ok(Imported { doc, applied, corrections, summary })
+}
+
+/// The committed corrections.
+pub fn load_corrections(root: &Path) -> Result<Vec<Correction>> {
+    let text =
+        fs::read_to_string(root.join(CORRECTIONS_PATH)).with_context(|| format!("cannot read {CORRECTIONS_PATH}"))?;
+    corrections::load(&text).with_context(|| format!("{CORRECTIONS_PATH} is malformed"))
+}
+
+/// The committed document, when there is one.
+pub fn committed(root: &Path) -> Result<Option<Value>> {
+    match fs::read(root.join(SPEC_PATH)) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map(Some).with_context(|| format!("the committed {SPEC_PATH} is not JSON"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).context(format!("cannot read {SPEC_PATH}")),
+    }
 }
 
 pub async fn run(root: &Path, args: RegenArgs) -> Result<()> {
     let raw = read_source(&args.from).await?;
-    let mut doc: Value = serde_json::from_slice(&raw).with_context(|| format!("{} is not JSON", args.from))?;
-    check_version(&doc).with_context(|| format!("{} is not an OpenAPI 3.0 document", args.from))?;
-    let applied = normalize::apply_all(&mut doc)?;
-    let summary = check_generator_can_take(&doc)
-        .with_context(|| format!("{} cannot be used to generate the client", args.from))?;
-    println!("read {}: {summary}", args.from);
-    for n in &applied {
+    let corrections = load_corrections(root)?;
+    let previous = committed(root)?;
+    let imported = import(&raw, &args.from, previous.as_ref(), &corrections)?;
+    println!("read {}: {}", args.from, imported.summary);
+    report(&imported);
+    match &previous {
+        Some(previous) => match SpecDiff::between(previous, &imported.doc) {
+            diff if diff.is_empty() => println!("no changes against the committed document"),
+            diff => println!("changes against the committed document:\n{diff}"),
+        },
+        None => println!("no committed document yet: everything is new"),
+    }
+
+    let spec_text = imported.spec_text()?;
+    let record = imported.record();
+    if args.check {
+        let stale: Vec<&str> = [(SPEC_PATH, &spec_text), (RECORD_PATH, &record)]
+            .into_iter()
+            .filter(|(path, text)| fs::read_to_string(root.join(path)).ok().as_deref() != Some(text.as_str()))
+            .map(|(path, _)| path)
+            .collect();
+        if !stale.is_empty() {
+            bail!(
+                "{} differ(s) from what regen makes of {}: run `cargo xtask regen --from {}`",
+                stale.join(" and "),
+                args.from,
+                args.from
+            );
+        }
+        println!("check: openapi/ is what regen makes of {}", args.from);
+        return Ok(());
+    }
+    if args.dry_run {
+        println!("dry run: nothing written");
+        return Ok(());
+    }
+    // Both files are prepared before either is replaced.
+    let spec_path = root.join(SPEC_PATH);
+    let record_path = root.join(RECORD_PATH);
+    let spec_file = stage(&spec_path, spec_text.as_bytes())?;
+    let record_file = stage(&record_path, record.as_bytes())?;
+    spec_file.persist(&spec_path).with_context(|| format!("cannot replace {SPEC_PATH}"))?;
+    record_file.persist(&record_path).with_context(|| format!("cannot replace {RECORD_PATH}"))?;
+    println!("wrote {SPEC_PATH} and {RECORD_PATH}");
+    Ok(())
+}
+
+/// Prints what the corrections and normalizations did.
+fn report(imported: &Imported) {
+    for outcome in &imported.corrections {
+        match &outcome.stale {
+            None => println!("correction {}: applied", outcome.correction.name),
+            Some(why) => println!("correction {}: NO LONGER MATCHES, not applied: {why}", outcome.correction.name),
+        }
+    }
+    for n in &imported.applied {
         println!("normalization {}: {} place(s)", n.name, n.places.len());
         for place in &n.places {
             println!("  {place}");
         }
     }
-
-    let spec_path = root.join(SPEC_PATH);
-    let previous = match fs::read(&spec_path) {
-        Ok(bytes) => Some(
-            serde_json::from_slice::<Value>(&bytes)
-                .with_context(|| format!("the committed {SPEC_PATH} is not JSON"))?,
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).context(format!("cannot read {SPEC_PATH}")),
-    };
-    match &previous {
-        Some(previous) => match SpecDiff::between(previous, &doc) {
-            diff if diff.is_empty() => println!("no changes against the committed spec"),
-            diff => println!("changes against the committed spec:\n{diff}"),
-        },
-        None => println!("no committed spec yet: everything is new"),
-    }
-
-    if args.dry_run {
-        println!("dry run: nothing written");
-        return Ok(());
-    }
-    let mut spec_text = serde_json::to_string_pretty(&doc)?;
-    spec_text.push('\n');
-    // Both files are prepared before either is replaced.
-    let spec_file = stage(&spec_path, spec_text.as_bytes())?;
-    let record_path = root.join(RECORD_PATH);
-    let record_file = stage(&record_path, record(&applied).as_bytes())?;
-    spec_file.persist(&spec_path).with_context(|| format!("cannot replace {SPEC_PATH}"))?;
-    record_file.persist(&record_path).with_context(|| format!("cannot replace {RECORD_PATH}"))?;
-    println!("wrote {SPEC_PATH} and {RECORD_PATH}");
-    Ok(())
 }
 
 async fn read_source(source: &str) -> Result<Vec<u8>> {
@@ -105,25 +214,21 @@ fn check_version(doc: &Value) -> Result<()> {
     }
 }
 
-/// Checks what the generator requires beyond the document being valid OpenAPI 3.0.
+/// Generates the client from `doc` as `build.rs` will, so that a document
+/// the crate could not be built from is never written.
 fn check_generator_can_take(doc: &Value) -> Result<String> {
-    let mut track = serde_path_to_error::Track::new();
-    let parsed: openapiv3::OpenAPI =
-        serde::Deserialize::deserialize(serde_path_to_error::Deserializer::new(doc, &mut track))
-            .map_err(|e| anyhow::anyhow!("at {}: {e}", track.path()))?;
-    let mut ids = std::collections::BTreeSet::new();
-    let mut count = 0;
-    for (path, method, op) in parsed.operations() {
-        count += 1;
-        let Some(id) = &op.operation_id else {
-            bail!("{} {path} has no operationId", method.to_uppercase());
-        };
-        if !ids.insert(id.as_str()) {
-            bail!("operationId {id} is used twice");
+    let spec = authing_codegen::parse(&serde_json::to_string(doc)?).map_err(anyhow::Error::msg)?;
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, method, op) in spec.operations() {
+        let route = format!("{} {path}", method.to_uppercase());
+        let Some(id) = &op.operation_id else { bail!("{route} has no operationId") };
+        if let Some(other) = ids.insert(authing_codegen::method_name(id), route.clone()) {
+            bail!("operationId {id} of {route} gives the same method as {other}");
         }
     }
-    let schemas = parsed.components.as_ref().map_or(0, |c| c.schemas.len());
-    Ok(format!("OpenAPI {}, {count} operations, {schemas} schemas", parsed.openapi))
+    authing_codegen::generate(&spec, authing_codegen::Options::default()).map_err(anyhow::Error::msg)?;
+    let schemas = spec.components.as_ref().map_or(0, |c| c.schemas.len());
+    Ok(format!("OpenAPI {}, {} operations, {schemas} schemas", spec.openapi, ids.len()))
 }
 
 fn stage(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
@@ -135,20 +240,111 @@ fn stage(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     Ok(file)
 }
 
-fn record(applied: &[Applied]) -> String {
-    let mut out = String::from(
-        "# Normalizations\n\n\
-         Written by `cargo xtask regen`; do not edit. These are the only differences between\n\
-         `authing-management-v3.json` and the upstream document it was imported from.\n",
-    );
-    for n in applied {
-        out.push_str(&format!("\n## {}\n\n{}\n\n", n.name, n.why));
-        if n.places.is_empty() {
-            out.push_str("Nothing to change in this version of the document.\n");
-        }
-        for place in &n.places {
-            out.push_str(&format!("- `{place}`\n"));
-        }
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::normalize::operations;
+
+    /// A document kept in `xtask/fixtures/`, as Authing published it.
+    pub fn fixture(name: &str) -> Vec<u8> {
+        fs::read(crate::workspace_root().join("xtask/fixtures").join(name)).expect("a committed fixture")
     }
-    out
+
+    fn ids_by_route(doc: &Value) -> BTreeMap<String, String> {
+        operations(doc)
+            .map(|(path, method, op)| (format!("{method} {path}"), op["operationId"].as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn authings_2023_11_document_generates_and_keeps_every_method_name() {
+        let root = crate::workspace_root();
+        let corrections = load_corrections(&root).unwrap();
+        let committed = committed(&root).unwrap().unwrap();
+        let raw = fixture("management-openapi-2023-11.json");
+
+        let imported = import(&raw, "2023-11", Some(&committed), &corrections).unwrap();
+
+        let (old, new) = (ids_by_route(&committed), ids_by_route(&imported.doc));
+        let shared: Vec<_> = new.keys().filter(|route| old.contains_key(*route)).collect();
+        let renamed: Vec<String> = shared
+            .iter()
+            .filter(|route| authing_codegen::method_name(&old[**route]) != authing_codegen::method_name(&new[**route]))
+            .map(|route| format!("{} -> {}", old[*route], new[*route]))
+            .collect();
+        println!("2023-11: {} operations shared, {} keep their method", shared.len(), shared.len() - renamed.len());
+        assert_eq!(shared.len(), 411);
+        // Authing's typo of the time, fixed in later documents; the change report names it.
+        assert_eq!(renamed, ["exportMetadata -> exportMeatdata"]);
+        let names = &imported.applied.iter().find(|n| n.name == "operation-names").unwrap().places;
+        let told_apart: Vec<_> = names.iter().filter(|p| p.contains(" is taken by ")).collect();
+        assert_eq!(told_apart.len(), 6, "{told_apart:#?}");
+        assert_eq!(new["post /api/v3/delete-device"], "terminalManagementDeleteDevice");
+        assert_eq!(new["post /api/v3/delete-device-by-user"], "deleteDevice");
+        // Authing fixed the coordinates later; in this older document the correction has nothing to do.
+        let stale: Vec<_> =
+            imported.corrections.iter().filter(|o| o.stale.is_some()).map(|o| o.correction.name.as_str()).collect();
+        assert_eq!(stale, ["geo-ip-coordinates-are-decimals"]);
+        assert!(imported.record().contains("**No longer matches the document**"));
+    }
+
+    #[test]
+    fn the_committed_document_is_what_regen_makes_of_the_current_one_and_a_second_import_changes_nothing() {
+        let root = crate::workspace_root();
+        let corrections = load_corrections(&root).unwrap();
+        let committed_text = fs::read_to_string(root.join(SPEC_PATH)).unwrap();
+        let committed = committed(&root).unwrap();
+
+        let first =
+            import(&fixture("authing-management-v3.json"), "current", committed.as_ref(), &corrections).unwrap();
+        assert!(first.spec_text().unwrap() == committed_text, "openapi/ is not what regen makes of the fixture");
+        assert_eq!(first.record(), fs::read_to_string(root.join(RECORD_PATH)).unwrap());
+
+        let again = import(first.spec_text().unwrap().as_bytes(), "again", Some(&first.doc), &corrections).unwrap();
+        assert!(again.spec_text().unwrap() == committed_text, "a second import changed the document");
+        assert!(again.applied.iter().all(|n| n.places.is_empty()), "a second import normalized again");
+    }
+
+    /// A document whose one schema progenitor refuses: an int32 default out of range.
+    const REFUSED: &str = r##"{
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/api/v3/get-thing": {"get": {"operationId": "getThing",
+            "responses": {"200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingRespDto"}}}}}}}},
+        "components": {"schemas": {
+            "CommonResponseDto": {"type": "object", "required": ["statusCode", "message"],
+                "properties": {"statusCode": {"type": "integer"}, "message": {"type": "string"}}},
+            "ThingRespDto": {"type": "object", "required": ["statusCode", "message"],
+                "properties": {"statusCode": {"type": "integer"}, "message": {"type": "string"}, "data": {"$ref": "#/components/schemas/Thing"}}},
+            "Thing": {"type": "object", "properties": {"level": {"type": "integer", "format": "int32", "default": 99999999999}}}
+        }}
+    }"##;
+
+    #[tokio::test]
+    async fn a_document_the_generator_cannot_take_is_refused_with_the_place_and_nothing_is_written() {
+        let root = tempfile::tempdir().unwrap();
+        let source = crate::workspace_root();
+        for path in [SPEC_PATH, RECORD_PATH, CORRECTIONS_PATH] {
+            fs::create_dir_all(root.path().join(path).parent().unwrap()).unwrap();
+            fs::copy(source.join(path), root.path().join(path)).unwrap();
+        }
+        let refused = root.path().join("refused.json");
+        fs::write(&refused, REFUSED).unwrap();
+        let from = refused.to_str().unwrap().to_string();
+
+        let error = run(root.path(), RegenArgs { from, dry_run: false, check: false }).await.unwrap_err();
+
+        let message = format!("{error:#}");
+        assert!(message.contains("cannot be used to generate the client"), "{message}");
+        assert!(message.contains("(schema Thing)"), "{message}");
+        for path in [SPEC_PATH, RECORD_PATH] {
+            assert!(
+                fs::read(root.path().join(path)).unwrap() == fs::read(source.join(path)).unwrap(),
+                "{path} changed"
+            );
+        }
+        let files: Vec<_> = fs::read_dir(root.path().join("openapi")).unwrap().collect();
+        assert_eq!(files.len(), 2, "a temporary file was left behind");
+    }
 }
