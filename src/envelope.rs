@@ -1,9 +1,11 @@
 //! Authing's response envelope `{statusCode, message, apiCode, requestId, data}`
 //! and how it becomes `Result<data, Error>`.
 
+use bytes::Bytes;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result, snippet};
+use crate::error::{Error, ResponseBody, Result};
 
 /// A generated response type shaped like Authing's envelope.
 ///
@@ -39,9 +41,28 @@ pub(crate) struct Status {
     pub request_id: Option<String>,
 }
 
+/// Why an answer did not decode as its type: where, and what.
+pub(crate) struct Mismatch {
+    /// The JSON path, such as `data.list[3].status`.
+    pub path: String,
+    pub error: serde_json::Error,
+}
+
+impl Mismatch {
+    /// Why `body` does not decode as `T`, with the path; `None` when it does.
+    /// Decodes again, so it is for the path of an error, never the way to success.
+    pub(crate) fn find<T: DeserializeOwned>(body: &[u8]) -> Option<Mismatch> {
+        let json = &mut serde_json::Deserializer::from_slice(body);
+        match serde_path_to_error::deserialize::<_, T>(json) {
+            Ok(_) => None,
+            Err(e) => Some(Mismatch { path: e.path().to_string(), error: e.into_inner() }),
+        }
+    }
+}
+
 /// The error for a response that is not a success: it came with an HTTP
-/// status other than 200, or it did not decode as its typed envelope (`typed`
-/// says why).
+/// status other than 200, or it did not decode as its typed envelope
+/// (`typed` says where and why).
 ///
 /// | answer | error |
 /// |---|---|
@@ -53,8 +74,15 @@ pub(crate) struct Status {
 /// A failure envelope carries no `data`, so it fails the typed decoding of a
 /// call whose success has one: reading just the envelope's status tells them apart.
 #[cold]
-pub(crate) fn classify(http_status: u16, body: &[u8], typed: Option<serde_json::Error>) -> Error {
-    let status = serde_json::from_slice::<Status>(body);
+pub(crate) fn classify(operation: &str, http_status: u16, body: Bytes, typed: Option<Mismatch>) -> Error {
+    let status = serde_json::from_slice::<Status>(&body);
+    let shape = |mismatch: Mismatch, body: Bytes| Error::UnexpectedShape {
+        operation: operation.to_string(),
+        http_status,
+        path: mismatch.path,
+        body: ResponseBody::new(body),
+        source: mismatch.error,
+    };
     match status {
         Ok(status) if status.status_code != SUCCESS => Error::Api {
             status_code: status.status_code,
@@ -62,14 +90,30 @@ pub(crate) fn classify(http_status: u16, body: &[u8], typed: Option<serde_json::
             message: status.message,
             request_id: status.request_id,
         },
-        _ if http_status != 200 => Error::UnexpectedStatus { http_status, body: snippet(body) },
-        Err(e) if e.is_syntax() || e.is_eof() => Error::InvalidJson { http_status, body: snippet(body), source: e },
-        Err(e) => Error::UnexpectedShape { http_status, body: snippet(body), source: typed.unwrap_or(e) },
-        Ok(_) => Error::UnexpectedShape {
-            http_status,
-            body: snippet(body),
-            source: typed
-                .unwrap_or_else(|| serde::de::Error::custom("a success envelope where a failure was expected")),
-        },
+        _ if http_status != 200 => Error::UnexpectedStatus { http_status, body: ResponseBody::new(body) },
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            Error::InvalidJson { http_status, body: ResponseBody::new(body), source: e }
+        }
+        Err(e) => shape(typed.unwrap_or(Mismatch { path: ".".into(), error: e }), body),
+        Ok(_) => {
+            let mismatch = typed.unwrap_or_else(|| Mismatch {
+                path: ".".into(),
+                error: serde::de::Error::custom("a success envelope, but not the answer this call expects"),
+            });
+            shape(mismatch, body)
+        }
     }
+}
+
+/// The `data` of an answer as JSON (the whole envelope when it has no
+/// `data`), or the error it reports: what untyped calls return.
+pub(crate) fn untyped_data(operation: &str, http_status: u16, body: Bytes) -> Result<serde_json::Value> {
+    let Ok(serde_json::Value::Object(mut envelope)) = serde_json::from_slice(&body) else {
+        return Err(classify(operation, http_status, body, None));
+    };
+    let success = envelope.get("statusCode").and_then(serde_json::Value::as_i64) == Some(SUCCESS);
+    if !(success && (200..300).contains(&http_status)) {
+        return Err(classify(operation, http_status, body, None));
+    }
+    Ok(envelope.remove("data").unwrap_or(serde_json::Value::Object(envelope)))
 }

@@ -1,6 +1,9 @@
 //! The one error type of the crate.
 
-/// How many bytes of an unexpected response body an [`Error`] keeps.
+use bytes::Bytes;
+
+/// How many bytes of an unexpected response body an [`Error`] shows in its
+/// message; the whole body is kept in it ([`ResponseBody`]).
 pub const BODY_SNIPPET_LIMIT: usize = 512;
 
 /// A `Result` whose error is [`Error`].
@@ -59,8 +62,8 @@ pub enum Error {
     UnexpectedStatus {
         /// The HTTP status of the response.
         http_status: u16,
-        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
-        body: String,
+        /// The whole body; its message shows the start.
+        body: ResponseBody,
     },
 
     /// An HTTP 200 response whose body is not JSON: empty, cut short, or of
@@ -69,29 +72,79 @@ pub enum Error {
     InvalidJson {
         /// The HTTP status of the response.
         http_status: u16,
-        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
-        body: String,
+        /// The whole body; its message shows the start.
+        body: ResponseBody,
         /// Where the JSON parser stopped.
         #[source]
         source: serde_json::Error,
     },
 
-    /// The response is JSON but does not have the shape the API document
-    /// gives for it: Authing's answer and this crate's document disagree.
-    #[error("HTTP {http_status}: the response does not match its schema ({source}); body starts with {body:?}")]
+    /// The answer is JSON but does not fit the type the API document gives
+    /// it, even read leniently (unknown enum values and `null`s are accepted):
+    /// Authing's answer and this crate's document disagree. The whole body is
+    /// here, so nothing is lost: read it with [`ResponseBody::json`], or call
+    /// the operation untyped (`.json()` instead of `.await` on its builder).
+    #[error(
+        "{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {source}; body starts with {body:?}"
+    )]
     UnexpectedShape {
+        /// The operation called (`getUser`), or the method and path of a raw request.
+        operation: String,
         /// The HTTP status of the response.
         http_status: u16,
-        /// The start of the body, at most [`BODY_SNIPPET_LIMIT`] bytes.
-        body: String,
-        /// What did not match.
+        /// Where in the answer it does not fit, such as `data.list[3].status`
+        /// (`.` for the answer as a whole).
+        path: String,
+        /// The whole body; its message shows the start.
+        body: ResponseBody,
+        /// What did not fit.
         #[source]
         source: serde_json::Error,
     },
 }
 
+/// The body of an answer that could not be read as expected, kept whole.
+///
+/// Its `Display` and `Debug` show at most [`BODY_SNIPPET_LIMIT`] bytes, so
+/// that an error message stays readable; the methods give all of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResponseBody(Bytes);
+
+impl ResponseBody {
+    pub(crate) fn new(bytes: impl Into<Bytes>) -> Self {
+        ResponseBody(bytes.into())
+    }
+
+    /// The body as received.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The body as text (invalid UTF-8 replaced by U+FFFD).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_slice(&self.0)
+    }
+}
+
+impl std::fmt::Display for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&snippet(&self.0))
+    }
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&snippet(&self.0), f)
+    }
+}
+
 /// The start of `body`, cut at a character boundary, for error messages.
-pub(crate) fn snippet(body: &[u8]) -> String {
+fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(BODY_SNIPPET_LIMIT)]);
     let mut text = text.into_owned();
     if body.len() > BODY_SNIPPET_LIMIT {

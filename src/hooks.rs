@@ -18,18 +18,17 @@ impl ClientHooks<SharedSession> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         // progenitor adds `api-version: 3` to every request; Authing takes none.
         request.headers_mut().remove("api-version");
-        authorize(self.inner(), self.client(), request).await.map_err(|failure| match failure {
-            TokenFailure::Transport(e) => progenitor_client::Error::CommunicationError(e),
-            // Handed on as the call's own response, so that it is reported like
-            // any other answer of the API: `Error::Api` with the token endpoint's codes.
-            TokenFailure::Rejected { http_status, body } => {
-                progenitor_client::Error::UnexpectedResponse(rebuild(http_status, Default::default(), body))
-            }
+        // Handed on as the call's own response, so that it is reported like any
+        // other answer of the API: `Error::Api` with the token endpoint's codes.
+        authorize(self.inner(), self.client(), request).await.map_err(|failure| match failure.into_response() {
+            Ok(response) => progenitor_client::Error::UnexpectedResponse(response),
+            Err(e) => progenitor_client::Error::CommunicationError(e),
         })
     }
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        execute(self.inner(), self.client(), request, info.operation_id).await
+        let response = execute(self.inner(), self.client(), request, info.operation_id).await?;
+        crate::untyped::capture(response).await
     }
 }
 

@@ -44,24 +44,27 @@ mod envelope;
 mod error;
 pub mod generated;
 mod hooks;
+mod lenient;
 mod operation;
 mod raw;
 mod retry;
 mod session;
 mod token;
+mod untyped;
 
 pub use client::ManagementClient;
 pub use config::{
     DEFAULT_HOST, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN, Lang, ManagementClientBuilder, SDK_VERSION,
 };
 pub use envelope::Envelope;
-pub use error::{BODY_SNIPPET_LIMIT, Error, Result};
+pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use session::{Session, SharedSession};
+pub use untyped::Json;
 
 /// The README's examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]

@@ -12,16 +12,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
 
-use crate::envelope::{Envelope, classify};
+use crate::envelope::{Envelope, Mismatch, classify};
 use crate::error::{Error, Result, from_reqwest};
 
 /// A generated request builder: what its `send()` answers.
 // Not generic over a lifetime: `Operation<'a>` would make a `Call` not `Send`
 // to the compiler inside `tokio::spawn` (the higher-ranked auto-trait limitation).
 pub trait Operation: Send + Sized {
+    /// The operationId, as errors name the operation.
+    const ID: &'static str;
+
     /// The envelope the operation answers.
-    type Envelope: Envelope + Send;
+    type Envelope: Envelope + DeserializeOwned + Send;
 
     /// The generated `send()`: the raw progenitor response.
     fn send_raw(
@@ -29,10 +33,12 @@ pub trait Operation: Send + Sized {
     ) -> impl Future<Output = std::result::Result<ResponseValue<Self::Envelope>, progenitor_client::Error<()>>> + Send;
 }
 
-/// Implements [`Operation`] and `IntoFuture` for one generated builder.
+/// Implements [`Operation`] and `IntoFuture` for one generated builder, and
+/// its untyped twin `.json()`.
 macro_rules! awaitable {
-    ($builder:ident => $envelope:ty) => {
+    ($builder:ident => $envelope:ty, $id:literal) => {
         impl $crate::operation::Operation for builder::$builder<'_> {
+            const ID: &'static str = $id;
             type Envelope = $envelope;
 
             fn send_raw(
@@ -50,6 +56,16 @@ macro_rules! awaitable {
 
             fn into_future(self) -> Self::IntoFuture {
                 $crate::operation::Call::new(self)
+            }
+        }
+
+        impl<'a> builder::$builder<'a> {
+            /// The same call, untyped: `.await` it for the answer's `data` as
+            /// JSON (the whole envelope when it has no `data`), with the same
+            /// token, headers, retries and envelope check. For an answer that
+            /// the typed call cannot read.
+            pub fn json(self) -> $crate::untyped::Json<'a, Self> {
+                $crate::untyped::Json::new(self)
             }
         }
     };
@@ -85,7 +101,7 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             match std::mem::replace(&mut self.state, State::Done) {
-                State::Ready(operation) => self.state = State::Running(Box::pin(finish(operation.send_raw()))),
+                State::Ready(operation) => self.state = State::Running(Box::pin(finish(O::ID, operation.send_raw()))),
                 State::Running(mut running) => {
                     return match running.as_mut().poll(cx) {
                         Poll::Ready(result) => Poll::Ready(result),
@@ -102,30 +118,40 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
 }
 
 /// Awaits a generated `send()` and unwraps the envelope it answers.
-async fn finish<E: Envelope>(
+async fn finish<E: Envelope + DeserializeOwned>(
+    operation: &'static str,
     sent: impl Future<Output = std::result::Result<ResponseValue<E>, progenitor_client::Error<()>>>,
 ) -> Result<E::Data> {
     match sent.await {
         Ok(value) => value.into_inner().into_data(),
-        Err(error) => Err(from_progenitor(error).await),
+        Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
+            let mismatch = Mismatch::find::<E>(&body).unwrap_or(Mismatch { path: ".".into(), error });
+            Err(classify(operation, 200, body, Some(mismatch)))
+        }
+        Err(error) => Err(from_progenitor(operation, error).await),
     }
 }
 
 /// The [`Error`] for a failed generated call.
-async fn from_progenitor(error: progenitor_client::Error<()>) -> Error {
+pub(crate) async fn from_progenitor(operation: &str, error: progenitor_client::Error<()>) -> Error {
     use progenitor_client::Error as P;
     match error {
         P::InvalidRequest(why) => Error::InvalidRequest(why),
         P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => from_reqwest(e),
-        P::InvalidResponsePayload(body, e) => classify(200, &body, Some(e)),
+        P::InvalidResponsePayload(body, error) => {
+            classify(operation, 200, body, Some(Mismatch { path: ".".into(), error }))
+        }
         P::UnexpectedResponse(response) => {
+            if let Some(rejected) = crate::token::rejection(&response) {
+                return rejected;
+            }
             let http_status = response.status().as_u16();
             match response.bytes().await {
-                Ok(body) => classify(http_status, &body, None),
+                Ok(body) => classify(operation, http_status, body, None),
                 Err(e) => from_reqwest(e),
             }
         }
-        P::ErrorResponse(value) => classify(value.status().as_u16(), b"", None),
+        P::ErrorResponse(value) => classify(operation, value.status().as_u16(), Default::default(), None),
         P::Custom(why) => Error::InvalidRequest(why),
     }
 }

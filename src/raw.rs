@@ -7,8 +7,8 @@ use std::pin::Pin;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::envelope::{SUCCESS, classify};
-use crate::error::{Error, Result, from_reqwest};
+use crate::envelope::untyped_data;
+use crate::error::{Error, ResponseBody, Result, from_reqwest};
 use crate::generated::Client;
 use crate::hooks::{authorize, execute};
 
@@ -45,31 +45,23 @@ impl<'a> RawRequest<'a> {
     }
 
     /// Sends the request and decodes the answer's `data` as `T` (the whole
-    /// envelope's `data` is JSON `null` when it has none).
+    /// envelope when it has no `data`).
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         let api = self.api;
         let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let operation = format!("{} {}", request.method(), request.url().path());
         authorize(&api.inner, &api.client, &mut request).await.map_err(|f| f.into_error())?;
         let response = execute(&api.inner, &api.client, request, "raw").await.map_err(from_reqwest)?;
         let http_status = response.status().as_u16();
         let body = response.bytes().await.map_err(from_reqwest)?;
-        decode(http_status, &body)
-    }
-}
-
-fn decode<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<T> {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        #[serde(rename = "statusCode")]
-        status_code: i64,
-        #[serde(default)]
-        data: serde_json::Value,
-    }
-    match serde_json::from_slice::<Answer>(body) {
-        Ok(answer) if answer.status_code == SUCCESS && http_status == 200 => serde_json::from_value(answer.data)
-            .map_err(|source| Error::UnexpectedShape { http_status, body: crate::error::snippet(body), source }),
-        Ok(_) => Err(classify(http_status, body, None)),
-        Err(e) => Err(classify(http_status, body, Some(e))),
+        let data = untyped_data(&operation, http_status, body.clone())?;
+        serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {
+            operation,
+            http_status,
+            path: format!("data.{}", e.path()),
+            body: ResponseBody::new(body),
+            source: e.into_inner(),
+        })
     }
 }
 

@@ -9,11 +9,13 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 
-use crate::envelope::{SUCCESS, classify};
+use crate::envelope::{Mismatch, SUCCESS, classify};
 use crate::error::Error;
 
 /// Path of the token operation, relative to the host.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
+/// The token operation, as errors name it.
+const TOKEN_OPERATION: &str = "getManagementToken";
 /// Header naming the user pool the token is scoped to.
 pub(crate) const USERPOOL_HEADER: &str = "x-authing-userpool-id";
 
@@ -86,8 +88,17 @@ fn scoped_userpool_id(token: &str) -> Option<String> {
 pub(crate) enum TokenFailure {
     /// The token request was not answered.
     Transport(reqwest::Error),
-    /// The token endpoint answered, but not with a token.
+    /// The token endpoint answered, but not with a token. `body` is redacted:
+    /// any token in it is replaced, so that no error or log can carry it.
     Rejected { http_status: u16, body: Bytes },
+}
+
+/// Marks a response made from a [`TokenFailure::Rejected`], so that the
+/// call reports the token endpoint's answer rather than its own.
+#[derive(Clone)]
+struct TokenRejected {
+    http_status: u16,
+    body: Bytes,
 }
 
 impl TokenFailure {
@@ -95,7 +106,23 @@ impl TokenFailure {
     pub(crate) fn into_error(self) -> Error {
         match self {
             TokenFailure::Transport(e) => crate::error::from_reqwest(e),
-            TokenFailure::Rejected { http_status, body } => classify(http_status, &body, None),
+            TokenFailure::Rejected { http_status, body } => rejected(http_status, body),
+        }
+    }
+
+    /// The failure as the response of the call that needed the token (for
+    /// progenitor's pre hook, which can only fail with a response); the call's
+    /// error is then read back with [`rejection`].
+    pub(crate) fn into_response(self) -> Result<reqwest::Response, reqwest::Error> {
+        match self {
+            TokenFailure::Transport(e) => Err(e),
+            TokenFailure::Rejected { http_status, body } => {
+                let mut response = http::Response::new(body.clone());
+                *response.status_mut() =
+                    http::StatusCode::from_u16(http_status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+                response.extensions_mut().insert(TokenRejected { http_status, body });
+                Ok(reqwest::Response::from(response))
+            }
         }
     }
 
@@ -107,6 +134,89 @@ impl TokenFailure {
                 format!("HTTP {http_status} without a token")
             }
         }
+    }
+}
+
+/// The error of a call whose token request was refused, when `response` is
+/// the one [`TokenFailure::into_response`] made.
+pub(crate) fn rejection(response: &reqwest::Response) -> Option<Error> {
+    let TokenRejected { http_status, body } = response.extensions().get::<TokenRejected>()?.clone();
+    Some(rejected(http_status, body))
+}
+
+fn rejected(http_status: u16, body: Bytes) -> Error {
+    let why = read_token(&body).err().flatten();
+    classify(TOKEN_OPERATION, http_status, body, why)
+}
+
+/// The token endpoint's answer: the token and its lifetime; otherwise why
+/// not, when it is a success envelope that does not hold a usable token.
+fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Mismatch>> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer {
+        status_code: i64,
+        data: Option<Data>,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        access_token: String,
+        expires_in: f64,
+    }
+    let json = &mut serde_json::Deserializer::from_slice(body);
+    let answer: Answer = serde_path_to_error::deserialize(json)
+        .map_err(|e| Some(Mismatch { path: e.path().to_string(), error: e.into_inner() }))?;
+    let data = match answer {
+        Answer { status_code: SUCCESS, data: Some(data) } => data,
+        Answer { status_code: SUCCESS, data: None } => {
+            let error = serde::de::Error::missing_field("data");
+            return Err(Some(Mismatch { path: ".".into(), error }));
+        }
+        // A failure envelope speaks for itself.
+        Answer { .. } => return Err(None),
+    };
+    if !(data.expires_in.is_finite() && data.expires_in > 0.0) {
+        let error = serde::de::Error::custom(format!("{} is not a positive number of seconds", data.expires_in));
+        return Err(Some(Mismatch { path: "data.expires_in".into(), error }));
+    }
+    Ok((data.access_token, Duration::from_secs_f64(data.expires_in)))
+}
+
+/// `body` without the tokens it may hold: the values of `access_token` and
+/// the like are replaced; a body that is not JSON but mentions a token is
+/// replaced whole.
+fn redact(body: Bytes) -> Bytes {
+    const SECRET_KEYS: &[&str] = &["access_token", "accessToken", "id_token", "refresh_token", "accessKeySecret"];
+    fn walk(value: &mut serde_json::Value) -> bool {
+        let mut changed = false;
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if SECRET_KEYS.contains(&key.as_str()) {
+                        *value = serde_json::Value::String("<redacted>".into());
+                        changed = true;
+                    } else {
+                        changed |= walk(value);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| changed |= walk(item)),
+            _ => {}
+        }
+        changed
+    }
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(mut json) => {
+            if walk(&mut json) {
+                Bytes::from(json.to_string())
+            } else {
+                body
+            }
+        }
+        Err(_) if memchr::memmem::find(&body, b"token").is_some() => {
+            Bytes::from_static(b"<redacted: not JSON, and it mentions a token>")
+        }
+        Err(_) => body,
     }
 }
 
@@ -186,17 +296,6 @@ impl TokenCache {
     }
 
     async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Answer {
-            status_code: i64,
-            data: Option<Data>,
-        }
-        #[derive(Deserialize)]
-        struct Data {
-            access_token: String,
-            expires_in: f64,
-        }
         let started = Instant::now();
         let response = http
             .post(self.endpoint.clone())
@@ -207,15 +306,14 @@ impl TokenCache {
             .map_err(TokenFailure::Transport)?;
         let http_status = response.status().as_u16();
         let body = response.bytes().await.map_err(TokenFailure::Transport)?;
-        let rejected = || TokenFailure::Rejected { http_status, body: body.clone() };
-        let Ok(Answer { status_code: SUCCESS, data: Some(data) }) = serde_json::from_slice(&body) else {
-            return Err(rejected());
+        let rejected = |body| TokenFailure::Rejected { http_status, body: redact(body) };
+        let (access_token, lifetime) = match read_token(&body) {
+            Ok(token) if http_status == 200 => token,
+            _ => return Err(rejected(body)),
         };
-        if http_status != 200 || !(data.expires_in.is_finite() && data.expires_in > 0.0) {
-            return Err(rejected());
-        }
-        let lifetime = Duration::from_secs_f64(data.expires_in);
-        let token = Token::new(&data.access_token, lifetime, self.margin, started).ok_or_else(rejected)?;
+        let Some(token) = Token::new(&access_token, lifetime, self.margin, started) else {
+            return Err(rejected(body));
+        };
         tracing::debug!(lifetime = ?lifetime, userpool = token.userpool_id.is_some(), "fetched a management token");
         Ok(token)
     }
@@ -254,6 +352,27 @@ mod tests {
         // `?` and `>` in the claim make the payload use base64url's `-` and `_`.
         let token = jwt(r#"{"scoped_userpool_id":"pool>>>???","exp":1}"#);
         assert_eq!(scoped_userpool_id(&token).as_deref(), Some("pool>>>???"));
+    }
+
+    #[test]
+    fn tokens_are_redacted_from_bodies_kept_for_errors() {
+        let body = Bytes::from(r#"{"statusCode":200,"data":{"access_token":"eyJsecret","expires_in":"7200"}}"#);
+        let redacted = redact(body);
+        assert!(!redacted.windows(9).any(|w| w == b"eyJsecret"), "{redacted:?}");
+        assert!(redacted.windows(10).any(|w| w == b"<redacted>"), "{redacted:?}");
+        let cut = Bytes::from(r#"{"statusCode":200,"data":{"access_token":"eyJsec"#);
+        assert_eq!(&redact(cut)[..], b"<redacted: not JSON, and it mentions a token>");
+        let plain = Bytes::from("<html>502 Bad Gateway</html>");
+        assert_eq!(redact(plain.clone()), plain);
+    }
+
+    #[test]
+    fn a_token_answer_of_the_wrong_shape_names_the_field() {
+        let body = br#"{"statusCode":200,"message":"","data":{"access_token":"t","expires_in":"7200"}}"#;
+        let Err(Some(mismatch)) = read_token(body) else { panic!("the answer was read") };
+        assert_eq!(mismatch.path, "data.expires_in");
+        assert!(matches!(read_token(br#"{"statusCode":403,"message":"no"}"#), Err(None)));
+        assert!(read_token(br#"{"statusCode":200,"data":{"access_token":"t","expires_in":7200}}"#).is_ok());
     }
 
     #[test]

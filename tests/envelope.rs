@@ -65,7 +65,7 @@ async fn an_html_error_page_is_an_unexpected_status_with_its_body() {
     match &error {
         Error::UnexpectedStatus { http_status, body } => {
             assert_eq!(*http_status, 500);
-            assert!(body.starts_with("<html><body>502 Bad Gateway"), "{body}");
+            assert!(body.text().starts_with("<html><body>502 Bad Gateway"), "{body}");
         }
         other => panic!("expected Error::UnexpectedStatus, got {other:?}"),
     }
@@ -96,21 +96,28 @@ async fn json_of_another_shape_is_an_unexpected_shape_error() {
     let error = get_user_answered_with(ok(json!({"userId": 42}))).await.unwrap_err();
 
     match &error {
-        Error::UnexpectedShape { http_status, body, .. } => {
+        Error::UnexpectedShape { operation, http_status, path, body, .. } => {
+            assert_eq!(operation, "getUser");
             assert_eq!(*http_status, 200);
-            assert!(body.contains(r#""userId":42"#), "{body}");
+            assert_eq!(path, "data.userId");
+            assert!(body.text().contains(r#""userId":42"#), "{body}");
         }
         other => panic!("expected Error::UnexpectedShape, got {other:?}"),
     }
 }
 
 #[tokio::test]
-async fn a_long_body_is_cut_in_the_error() {
+async fn a_long_body_is_cut_in_the_message_and_kept_whole_in_the_error() {
     let page = format!("<html>{}</html>", "x".repeat(10_000));
-    let error = get_user_answered_with(ResponseTemplate::new(502).set_body_raw(page, "text/html")).await.unwrap_err();
+    let error =
+        get_user_answered_with(ResponseTemplate::new(502).set_body_raw(page.clone(), "text/html")).await.unwrap_err();
 
+    let message = error.to_string();
     let Error::UnexpectedStatus { body, .. } = error else { panic!("expected Error::UnexpectedStatus") };
-    assert!(body.len() <= authing::BODY_SNIPPET_LIMIT + '…'.len_utf8(), "{}", body.len());
+    let shown = body.to_string();
+    assert!(shown.len() <= authing::BODY_SNIPPET_LIMIT + '…'.len_utf8(), "{}", shown.len());
+    assert!(message.len() < 1_000, "{}", message.len());
+    assert_eq!(body.as_bytes(), page.as_bytes());
 }
 
 #[tokio::test]

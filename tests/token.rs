@@ -190,3 +190,31 @@ async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
     assert_eq!(bearer(call), "Bearer opaque-token");
     assert!(call.headers.get("x-authing-userpool-id").is_none());
 }
+
+#[tokio::test]
+async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
+    let server = MockServer::start().await;
+    let answer = json!({"statusCode": 200, "message": "", "data": {"access_token": "eyJ-the-secret-token", "expires_in": "7200"}});
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    for error in
+        [client.get_user().user_id("u1").await.unwrap_err(), client.get_user().user_id("u1").json().await.unwrap_err()]
+    {
+        let (shown, debugged) = (error.to_string(), format!("{error:?}"));
+        let authing::Error::UnexpectedShape { operation, path, body, .. } = &error else {
+            panic!("expected Error::UnexpectedShape, got {error:?}")
+        };
+        assert_eq!(operation, "getManagementToken");
+        assert_eq!(path, "data.expires_in");
+        for text in [shown, debugged, body.text().into_owned()] {
+            assert!(!text.contains("eyJ-the-secret-token"), "the token leaked: {text}");
+            assert!(!text.contains("where a failure was expected"), "{text}");
+        }
+    }
+}

@@ -30,7 +30,7 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         if !envelopes.contains_key(&op.response) {
             return Err(format!("operation {} answers `{}`, which is not a generated type", op.id, op.response));
         }
-        writeln!(out, "crate::operation::awaitable!({} => types::{});", op.builder, op.response)
+        writeln!(out, "crate::operation::awaitable!({} => types::{}, {:?});", op.builder, op.response, op.id)
             .expect("writing to a String");
     }
     Ok(out)

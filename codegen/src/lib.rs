@@ -11,6 +11,7 @@
 
 mod emit;
 mod envelope;
+mod lenient;
 mod locate;
 mod names;
 mod operation;
@@ -62,7 +63,8 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         }
     };
     let envelopes = envelope::read(&generator, &operations)?;
-    let mut client = tokens.to_string();
+    let responses = operations.iter().map(|op| op.response.as_str()).collect();
+    let mut client = lenient::rewrite(tokens, &responses)?.to_string();
     client.push_str(&emit::glue(&envelopes, &operations)?);
     Ok(Generated {
         client,
