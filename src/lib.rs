@@ -34,7 +34,8 @@
 //! Modules, by what they do: the generated surface is [`generated`] (with
 //! [`types`] and [`builder`]); the hand-written runtime is `config` (the
 //! builder), `token` (the token cache), `hooks` (headers, retries), `retry`,
-//! `envelope`, `error` and `raw` (calls to paths the document lacks).
+//! `envelope`, `error`, `lenient` (open enums, `null` lists), `untyped` (the
+//! `.json()` twin of every operation) and `raw` (calls to paths the document lacks).
 
 #![warn(missing_docs)]
 
