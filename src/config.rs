@@ -200,6 +200,9 @@ impl ManagementClientBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .tls_danger_accept_invalid_certs(self.use_unverified_ssl)
+            // No operation redirects; following one could hand the access key
+            // secret, the token or Authing's headers to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
 
@@ -209,6 +212,7 @@ impl ManagementClientBuilder {
                 &self.access_key_id,
                 &self.access_key_secret,
                 self.token_refresh_margin,
+                self.retry,
             ),
             lang: self.lang,
             timeout: self.timeout,

@@ -37,6 +37,7 @@
 //! `envelope`, `error`, `lenient` (open enums, `null` lists), `untyped` (the
 //! `.json()` twin of every operation) and `raw` (calls to paths the document lacks).
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod client;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::envelope::{Mismatch, SUCCESS, classify};
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 
 /// Path of the token operation, relative to the host.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
@@ -30,8 +31,10 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    /// `None` when the token cannot be sent in a header.
-    fn new(access_token: &str, lifetime: Duration, margin: Duration, now: Instant) -> Option<Self> {
+    /// `None` when the token cannot be sent in a header. `jitter`, in `[0, 1)`,
+    /// places the refresh between `margin` and `margin / 2` before expiry, so
+    /// that services started together do not all refresh in the same second.
+    fn new(access_token: &str, lifetime: Duration, margin: Duration, jitter: f64, now: Instant) -> Option<Self> {
         let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}")).ok()?;
         authorization.set_sensitive(true);
         let userpool_id = scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
@@ -40,7 +43,7 @@ impl Token {
             userpool_id,
             expires_at: now + lifetime,
             // A short-lived token is still used for half its life.
-            refresh_at: now + lifetime - margin.min(lifetime / 2),
+            refresh_at: now + lifetime - margin.min(lifetime / 2).mul_f64(1.0 - jitter.clamp(0.0, 1.0) / 2.0),
         })
     }
 
@@ -226,6 +229,7 @@ pub(crate) struct TokenCache {
     /// `{"accessKeyId": ..., "accessKeySecret": ...}`, serialized once.
     credentials: Bytes,
     margin: Duration,
+    retry: RetryPolicy,
     current: RwLock<Option<Arc<Token>>>,
     /// Held while a token is being fetched, so concurrent callers wait for
     /// that one fetch instead of starting their own.
@@ -243,12 +247,19 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    pub(crate) fn new(endpoint: reqwest::Url, access_key_id: &str, access_key_secret: &str, margin: Duration) -> Self {
+    pub(crate) fn new(
+        endpoint: reqwest::Url,
+        access_key_id: &str,
+        access_key_secret: &str,
+        margin: Duration,
+        retry: RetryPolicy,
+    ) -> Self {
         let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
         TokenCache {
             endpoint,
             credentials: Bytes::from(credentials.to_string()),
             margin,
+            retry,
             current: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -297,13 +308,24 @@ impl TokenCache {
 
     async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
         let started = Instant::now();
-        let response = http
-            .post(self.endpoint.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(self.credentials.clone())
-            .send()
-            .await
-            .map_err(TokenFailure::Transport)?;
+        // Sent again after a passing failure, as every call is (see `RetryPolicy`).
+        let mut attempt = 1;
+        let response = loop {
+            let outcome = http
+                .post(self.endpoint.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(self.credentials.clone())
+                .send()
+                .await;
+            match self.retry.delay_after(attempt, &outcome) {
+                Some(delay) => {
+                    tracing::debug!(attempt, ?delay, "token request failed in passing; sending again");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => break outcome.map_err(TokenFailure::Transport)?,
+            }
+        };
         let http_status = response.status().as_u16();
         let body = response.bytes().await.map_err(TokenFailure::Transport)?;
         let rejected = |body| TokenFailure::Rejected { http_status, body: redact(body) };
@@ -311,7 +333,7 @@ impl TokenCache {
             Ok(token) if http_status == 200 => token,
             _ => return Err(rejected(body)),
         };
-        let Some(token) = Token::new(&access_token, lifetime, self.margin, started) else {
+        let Some(token) = Token::new(&access_token, lifetime, self.margin, fastrand::f64(), started) else {
             return Err(rejected(body));
         };
         tracing::debug!(lifetime = ?lifetime, userpool = token.userpool_id.is_some(), "fetched a management token");
@@ -323,6 +345,7 @@ impl TokenCache {
 mod tests {
     use super::*;
 
+    const SECOND: Duration = Duration::from_secs(1);
     const MINUTE: Duration = Duration::from_secs(60);
 
     fn jwt(payload: &str) -> String {
@@ -331,20 +354,25 @@ mod tests {
     }
 
     #[test]
-    fn a_token_is_refreshed_a_margin_before_it_expires() {
+    fn a_token_is_refreshed_between_its_margin_and_half_of_it_before_it_expires() {
         let t0 = Instant::now();
-        let token = Token::new("t", 120 * MINUTE, 5 * MINUTE, t0).unwrap();
-        assert!(!token.due_for_refresh(t0 + 114 * MINUTE));
-        assert!(token.due_for_refresh(t0 + 115 * MINUTE));
-        assert!(!token.expired(t0 + 115 * MINUTE));
+        let earliest = Token::new("t", 120 * MINUTE, 5 * MINUTE, 0.0, t0).unwrap();
+        let latest = Token::new("t", 120 * MINUTE, 5 * MINUTE, 0.999, t0).unwrap();
+        assert!(!earliest.due_for_refresh(t0 + 114 * MINUTE));
+        assert!(earliest.due_for_refresh(t0 + 115 * MINUTE));
+        assert!(!latest.due_for_refresh(t0 + 117 * MINUTE));
+        assert!(latest.due_for_refresh(t0 + 117 * MINUTE + 30 * SECOND));
+        assert!(!latest.expired(t0 + 117 * MINUTE + 30 * SECOND));
     }
 
     #[test]
     fn a_short_lived_token_is_used_for_half_its_life() {
         let t0 = Instant::now();
-        let token = Token::new("t", 4 * MINUTE, 5 * MINUTE, t0).unwrap();
-        assert!(!token.due_for_refresh(t0 + MINUTE));
-        assert!(token.due_for_refresh(t0 + 2 * MINUTE));
+        let earliest = Token::new("t", 4 * MINUTE, 5 * MINUTE, 0.0, t0).unwrap();
+        let latest = Token::new("t", 4 * MINUTE, 5 * MINUTE, 0.999, t0).unwrap();
+        assert!(!earliest.due_for_refresh(t0 + MINUTE));
+        assert!(earliest.due_for_refresh(t0 + 2 * MINUTE));
+        assert!(latest.due_for_refresh(t0 + 3 * MINUTE));
     }
 
     #[test]

@@ -74,13 +74,13 @@ async fn concurrent_first_calls_share_one_token_request() {
 #[tokio::test]
 async fn the_token_is_replaced_before_it_expires() {
     let server = MockServer::start().await;
-    // A 2 s token is due for refresh after half its life, 1 s.
+    // A 2 s token is due for refresh after half to three quarters of its life (jittered).
     mount_tokens(&server, 2).await;
     mount_get_user(&server).await;
     let client = client(&server);
 
     client.get_user().user_id("u1").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     client.get_user().user_id("u1").await.unwrap();
 
     assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
@@ -217,4 +217,62 @@ async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
             assert!(!text.contains("where a failure was expected"), "{text}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_token_endpoint_answering_503_is_asked_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_tokens(&server, 7200).await;
+    mount_get_user(&server).await;
+
+    client(&server).get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_first_connection_is_retried_for_the_token_too() {
+    // Nothing listens on the port at first: the first token request is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let policy = authing::RetryPolicy {
+        max_attempts: 10,
+        initial_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_millis(400),
+    };
+    let client = builder(format!("http://127.0.0.1:{port}")).retry(policy).build().unwrap();
+    let call = tokio::spawn(async move { client.get_user().user_id("u1").await });
+
+    // The host comes up while the client waits to send again.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let server = MockServer::builder().listener(listener).start().await;
+    mount_tokens(&server, 7200).await;
+    mount_get_user(&server).await;
+
+    call.await.unwrap().unwrap();
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_credentials_stay_with_the_host() {
+    let elsewhere = MockServer::start().await;
+    mount_tokens(&elsewhere, 7200).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", format!("{}{TOKEN_PATH}", elsewhere.uri())))
+        .mount(&server)
+        .await;
+
+    let error = client(&server).get_user().user_id("u1").await.unwrap_err();
+
+    assert!(matches!(error, authing::Error::UnexpectedStatus { http_status: 307, .. }), "{error:?}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "the credentials went to another host");
 }
