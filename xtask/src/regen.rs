@@ -248,7 +248,7 @@ mod tests {
     use crate::normalize::operations;
 
     /// A document kept in `xtask/fixtures/`, as Authing published it.
-    pub fn fixture(name: &str) -> Vec<u8> {
+    fn fixture(name: &str) -> Vec<u8> {
         fs::read(crate::workspace_root().join("xtask/fixtures").join(name)).expect("a committed fixture")
     }
 

@@ -87,7 +87,8 @@ fn enum_values(schema: Option<&Value>) -> BTreeSet<String> {
 }
 
 /// How one field or parameter changed: retyped, now (not) required, enum values.
-fn field_changes(what: &str, old: &Value, new: &Value, required: (bool, bool), out: &mut Vec<String>) {
+fn field_changes(what: &str, old: &Value, new: &Value, required: (bool, bool)) -> Vec<String> {
+    let mut out = Vec::new();
     let (old_type, new_type) = (describe(Some(old)), describe(Some(new)));
     if old_type != new_type {
         out.push(format!("{what}: retyped {old_type} -> {new_type}"));
@@ -106,9 +107,7 @@ fn field_changes(what: &str, old: &Value, new: &Value, required: (bool, bool), o
     if !removed.is_empty() {
         out.push(format!("{what}: enum values removed: {}", removed.join(", ")));
     }
-    if out.is_empty() && old != new {
-        out.push(format!("{what}: description or example changed"));
-    }
+    out
 }
 
 /// What changed in an object schema, field by field.
@@ -128,9 +127,7 @@ fn schema_changes(old: &Value, new: &Value) -> Vec<String> {
                 if required(new, name) { "required" } else { "optional" }
             )),
             Some(old_field) => {
-                let mut changes = Vec::new();
-                field_changes(&what, old_field, field, (required(old, name), required(new, name)), &mut changes);
-                out.extend(changes.into_iter().filter(|c| !c.ends_with("description or example changed")));
+                out.extend(field_changes(&what, old_field, field, (required(old, name), required(new, name))))
             }
         }
     }
@@ -138,8 +135,10 @@ fn schema_changes(old: &Value, new: &Value) -> Vec<String> {
         out.push(format!("field `{name}`: removed"));
     }
     if old_fields.is_empty() && new_fields.is_empty() {
-        let mut changes = Vec::new();
-        field_changes("schema", old, new, (false, false), &mut changes);
+        let changes = field_changes("schema", old, new, (false, false));
+        if changes.is_empty() && old != new {
+            out.push("schema: description or example changed".into());
+        }
         out.extend(changes);
     }
     if out.is_empty() {
@@ -174,15 +173,8 @@ fn operation_changes(old: &Value, new: &Value) -> Vec<String> {
             )),
             Some(old_parameter) => {
                 let (old_schema, new_schema) = (&old_parameter["schema"], &parameter["schema"]);
-                let mut changes = Vec::new();
-                field_changes(
-                    &what,
-                    old_schema,
-                    new_schema,
-                    (is_required(old_parameter), is_required(parameter)),
-                    &mut changes,
-                );
-                out.extend(changes.into_iter().filter(|c| !c.ends_with("description or example changed")));
+                let required = (is_required(old_parameter), is_required(parameter));
+                out.extend(field_changes(&what, old_schema, new_schema, required));
             }
         }
     }
