@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::session::Session;
 use crate::token::{TOKEN_PATH, TokenCache};
+use crate::transport::Transport;
 
 /// The host of Authing's public cloud.
 pub const DEFAULT_HOST: &str = "https://api.authing.cn";
@@ -18,6 +19,12 @@ pub const DEFAULT_HOST: &str = "https://api.authing.cn";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long before its expiry a token is replaced by default.
 pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How many requests one client (with its clones) has on the wire at most by
+/// default; more calls wait for their turn.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+/// The largest answer a client reads by default, in bytes (16 MiB): far past
+/// any page of 50 users, short of what would strain a service's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// The value of `x-authing-sdk-version` sent with every request.
 pub const SDK_VERSION: &str = concat!("authing-rust-sdk:", env!("CARGO_PKG_VERSION"));
 
@@ -71,6 +78,8 @@ pub struct ManagementClientBuilder {
     use_unverified_ssl: bool,
     token_refresh_margin: Duration,
     retry: RetryPolicy,
+    max_in_flight: usize,
+    max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for ManagementClientBuilder {
@@ -84,6 +93,8 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("use_unverified_ssl", &self.use_unverified_ssl)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("retry", &self.retry)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -99,6 +110,8 @@ impl Default for ManagementClientBuilder {
             use_unverified_ssl: false,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
             retry: RetryPolicy::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -151,7 +164,8 @@ impl ManagementClientBuilder {
     }
 
     /// Accept any TLS certificate, for a private deployment with a
-    /// self-signed one. Off unless set: certificates are verified.
+    /// self-signed one. Off unless set: certificates are verified. A client
+    /// built with it on logs a warning.
     pub fn use_unverified_ssl(mut self, use_unverified_ssl: bool) -> Self {
         self.use_unverified_ssl = use_unverified_ssl;
         self
@@ -172,6 +186,23 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// How many requests the client and its clones have on the wire at most,
+    /// the token request included; [`DEFAULT_MAX_IN_FLIGHT`] unless set.
+    /// Calls past it wait for their turn (the wait does not count towards
+    /// the timeout), so a burst of work never opens more connections than this.
+    pub fn max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+
+    /// The largest answer read, in bytes; [`DEFAULT_MAX_RESPONSE_BYTES`] unless
+    /// set. A larger one fails the call with [`Error::ResponseTooLarge`]
+    /// without being read further.
+    pub fn max_response_bytes(mut self, max_response_bytes: usize) -> Self {
+        self.max_response_bytes = max_response_bytes;
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent: the
     /// token is fetched by the first call.
     pub fn build(self) -> Result<ManagementClient> {
@@ -186,6 +217,12 @@ impl ManagementClientBuilder {
         }
         if self.timeout.is_zero() {
             return Err(Error::Config("timeout must be longer than zero".into()));
+        }
+        if !(1..=tokio::sync::Semaphore::MAX_PERMITS).contains(&self.max_in_flight) {
+            return Err(Error::Config(format!("max_in_flight must be at least 1, not {}", self.max_in_flight)));
+        }
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
         let host = parse_host(&self.host)?;
         let token_endpoint = reqwest::Url::parse(&format!("{host}{TOKEN_PATH}"))
@@ -205,6 +242,12 @@ impl ManagementClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
+        if self.use_unverified_ssl {
+            tracing::warn!(
+                host,
+                "use_unverified_ssl is on: TLS certificates are not verified, so anyone on the path can read the token and the data"
+            );
+        }
 
         let session = Session {
             tokens: TokenCache::new(
@@ -212,11 +255,10 @@ impl ManagementClientBuilder {
                 &self.access_key_id,
                 &self.access_key_secret,
                 self.token_refresh_margin,
-                self.retry,
             ),
+            transport: Transport::new(http.clone(), self.retry, self.max_in_flight, self.max_response_bytes),
             lang: self.lang,
             timeout: self.timeout,
-            retry: self.retry,
         };
         Ok(ManagementClient::from_parts(&host, http, Arc::new(session)))
     }

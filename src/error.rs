@@ -55,6 +55,15 @@ pub enum Error {
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
 
+    /// The answer is larger than the client's
+    /// [`max_response_bytes`](crate::ManagementClientBuilder::max_response_bytes);
+    /// it was not read further.
+    #[error("the answer is larger than the limit of {limit} bytes (max_response_bytes); it was not read further")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
     /// The server answered an HTTP status other than 200 without Authing's
     /// envelope: a gateway's HTML error page, a proxy's own JSON error, a mock
     /// server's validation report.
@@ -157,8 +166,15 @@ fn snippet(body: &[u8]) -> String {
     text
 }
 
-/// A failure to send a request or read its response, as [`Error::Timeout`]
-/// or [`Error::Transport`].
+/// A failure to send a request or read its response, as [`Error::Timeout`],
+/// [`Error::ResponseTooLarge`] or [`Error::Transport`].
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        if let Some(too_large) = cause.downcast_ref::<crate::transport::TooLarge>() {
+            return Error::ResponseTooLarge { limit: too_large.limit };
+        }
+        source = cause.source();
+    }
     if e.is_timeout() { Error::Timeout(e) } else { Error::Transport(e) }
 }

@@ -33,7 +33,8 @@
 //!
 //! Modules, by what they do: the generated surface is [`generated`] (with
 //! [`types`] and [`builder`]); the hand-written runtime is `config` (the
-//! builder), `token` (the token cache), `hooks` (headers, retries), `retry`,
+//! builder), `token` (the token cache), `hooks` (headers, the 401 renewal), `transport` (in-flight and size
+//! limits, retries), `retry`,
 //! `envelope`, `error`, `lenient` (open enums, `null` lists), `untyped` (the
 //! `.json()` twin of every operation) and `raw` (calls to paths the document lacks).
 
@@ -52,11 +53,13 @@ mod raw;
 mod retry;
 mod session;
 mod token;
+mod transport;
 mod untyped;
 
 pub use client::ManagementClient;
 pub use config::{
-    DEFAULT_HOST, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN, Lang, ManagementClientBuilder, SDK_VERSION,
+    DEFAULT_HOST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN,
+    Lang, ManagementClientBuilder, SDK_VERSION,
 };
 pub use envelope::Envelope;
 pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result};

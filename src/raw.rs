@@ -50,10 +50,9 @@ impl<'a> RawRequest<'a> {
         let api = self.api;
         let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let operation = format!("{} {}", request.method(), request.url().path());
-        authorize(&api.inner, &api.client, &mut request).await.map_err(|f| f.into_error())?;
-        let response = execute(&api.inner, &api.client, request, "raw").await.map_err(from_reqwest)?;
-        let http_status = response.status().as_u16();
-        let body = response.bytes().await.map_err(from_reqwest)?;
+        authorize(&api.inner, &mut request).await.map_err(|f| f.into_error())?;
+        let answer = execute(&api.inner, request, &operation).await.map_err(from_reqwest)?;
+        let (http_status, body) = (answer.status, answer.body);
         let data = untyped_data(&operation, http_status, body.clone())?;
         serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {
             operation,

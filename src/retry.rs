@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use crate::transport::Answer;
+
 /// How many times a request may be sent, and how the waits between grow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -33,7 +35,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// How long to wait before sending again after `attempt` (1 for the first
     /// send) ended in `outcome`, or `None` when it must not be sent again.
-    pub(crate) fn delay_after(&self, attempt: u32, outcome: &reqwest::Result<reqwest::Response>) -> Option<Duration> {
+    pub(crate) fn delay_after(&self, attempt: u32, outcome: &reqwest::Result<Answer>) -> Option<Duration> {
         if attempt >= self.max_attempts {
             return None;
         }
@@ -41,8 +43,8 @@ impl RetryPolicy {
         let jittered = ceiling.mul_f64(fastrand::f64());
         match outcome {
             Err(error) if error.is_connect() => Some(jittered),
-            Ok(response) if matches!(response.status().as_u16(), 429 | 503) => {
-                Some(retry_after(response).map_or(jittered, |asked| asked.min(self.max_backoff)))
+            Ok(answer) if matches!(answer.status, 429 | 503) => {
+                Some(retry_after(answer).map_or(jittered, |asked| asked.min(self.max_backoff)))
             }
             _ => None,
         }
@@ -50,8 +52,8 @@ impl RetryPolicy {
 }
 
 /// The server's `Retry-After`, when given in seconds.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+fn retry_after(answer: &Answer) -> Option<Duration> {
+    let value = answer.headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
@@ -59,12 +61,12 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 mod tests {
     use super::*;
 
-    fn answer(status: u16, retry_after: Option<&str>) -> reqwest::Result<reqwest::Response> {
-        let mut response = http::Response::builder().status(status);
+    fn answer(status: u16, retry_after: Option<&str>) -> reqwest::Result<Answer> {
+        let mut headers = reqwest::header::HeaderMap::new();
         if let Some(value) = retry_after {
-            response = response.header("retry-after", value);
+            headers.insert("retry-after", value.parse().unwrap());
         }
-        Ok(reqwest::Response::from(response.body(Vec::<u8>::new()).unwrap()))
+        Ok(Answer { status, headers, body: Default::default() })
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Lang;
-use crate::retry::RetryPolicy;
 use crate::token::TokenCache;
+use crate::transport::Transport;
 
 /// The state shared by a [`ManagementClient`](crate::ManagementClient) and its clones.
 ///
@@ -15,9 +15,9 @@ use crate::token::TokenCache;
 #[derive(Debug)]
 pub struct Session {
     pub(crate) tokens: TokenCache,
+    pub(crate) transport: Transport,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
-    pub(crate) retry: RetryPolicy,
 }
 
 /// The inner type of the generated client.

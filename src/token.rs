@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::envelope::{Mismatch, SUCCESS, classify};
 use crate::error::Error;
-use crate::retry::RetryPolicy;
+use crate::transport::Transport;
 
 /// Path of the token operation, relative to the host.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
@@ -229,7 +229,6 @@ pub(crate) struct TokenCache {
     /// `{"accessKeyId": ..., "accessKeySecret": ...}`, serialized once.
     credentials: Bytes,
     margin: Duration,
-    retry: RetryPolicy,
     current: RwLock<Option<Arc<Token>>>,
     /// Held while a token is being fetched, so concurrent callers wait for
     /// that one fetch instead of starting their own.
@@ -247,19 +246,12 @@ impl std::fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    pub(crate) fn new(
-        endpoint: reqwest::Url,
-        access_key_id: &str,
-        access_key_secret: &str,
-        margin: Duration,
-        retry: RetryPolicy,
-    ) -> Self {
+    pub(crate) fn new(endpoint: reqwest::Url, access_key_id: &str, access_key_secret: &str, margin: Duration) -> Self {
         let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
         TokenCache {
             endpoint,
             credentials: Bytes::from(credentials.to_string()),
             margin,
-            retry,
             current: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -270,7 +262,7 @@ impl TokenCache {
     }
 
     /// A token good for a request now, fetching one if the cached one is due for refresh.
-    pub(crate) async fn get(&self, http: &reqwest::Client) -> Result<Arc<Token>, TokenFailure> {
+    pub(crate) async fn get(&self, transport: &Transport) -> Result<Arc<Token>, TokenFailure> {
         if let Some(token) = self.cached().filter(|t| !t.due_for_refresh(Instant::now())) {
             return Ok(token);
         }
@@ -280,7 +272,7 @@ impl TokenCache {
         if let Some(token) = cached.as_ref().filter(|t| !t.due_for_refresh(Instant::now())) {
             return Ok(token.clone());
         }
-        match self.fetch(http).await {
+        match self.fetch(transport).await {
             Ok(token) => {
                 let token = Arc::new(token);
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
@@ -306,28 +298,14 @@ impl TokenCache {
         }
     }
 
-    async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
+    async fn fetch(&self, transport: &Transport) -> Result<Token, TokenFailure> {
         let started = Instant::now();
-        // Sent again after a passing failure, as every call is (see `RetryPolicy`).
-        let mut attempt = 1;
-        let response = loop {
-            let outcome = http
-                .post(self.endpoint.clone())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(self.credentials.clone())
-                .send()
-                .await;
-            match self.retry.delay_after(attempt, &outcome) {
-                Some(delay) => {
-                    tracing::debug!(attempt, ?delay, "token request failed in passing; sending again");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                None => break outcome.map_err(TokenFailure::Transport)?,
-            }
-        };
-        let http_status = response.status().as_u16();
-        let body = response.bytes().await.map_err(TokenFailure::Transport)?;
+        let mut request = reqwest::Request::new(reqwest::Method::POST, self.endpoint.clone());
+        request.headers_mut().insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        *request.body_mut() = Some(self.credentials.clone().into());
+        // Through the transport like every call: the same bounds, timeout and retries.
+        let answer = transport.send(request, TOKEN_OPERATION).await.map_err(TokenFailure::Transport)?;
+        let (http_status, body) = (answer.status, answer.body);
         let rejected = |body| TokenFailure::Rejected { http_status, body: redact(body) };
         let (access_token, lifetime) = match read_token(&body) {
             Ok(token) if http_status == 200 => token,

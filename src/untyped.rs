@@ -18,6 +18,7 @@ use bytes::Bytes;
 use crate::envelope::untyped_data;
 use crate::error::{Error, Result};
 use crate::operation::{Operation, from_progenitor};
+use crate::transport::Answer;
 
 tokio::task_local! {
     /// The answer of the untyped call running in this task: HTTP status and body.
@@ -64,12 +65,10 @@ async fn call<O: Operation>(operation: O) -> Result<serde_json::Value> {
 
 /// Called by the `exec` hook with every answer: during an untyped call, keeps
 /// it and returns an empty `204` instead; otherwise returns it as it is.
-pub(crate) async fn capture(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    if CAPTURED.try_with(|_| ()).is_err() {
-        return Ok(response);
+pub(crate) fn capture(answer: Answer) -> reqwest::Response {
+    let kept = CAPTURED.try_with(|slot| *slot.borrow_mut() = Some((answer.status, answer.body.clone())));
+    match kept {
+        Ok(()) => Answer { status: 204, headers: Default::default(), body: Bytes::new() }.into_response(),
+        Err(_) => answer.into_response(),
     }
-    let http_status = response.status().as_u16();
-    let body = response.bytes().await?;
-    CAPTURED.with(|slot| *slot.borrow_mut() = Some((http_status, body)));
-    Ok(crate::hooks::rebuild(204, Default::default(), Bytes::new()))
 }
