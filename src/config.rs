@@ -240,6 +240,8 @@ impl ManagementClientBuilder {
             // No operation redirects; following one could hand the access key
             // secret, the token or Authing's headers to another host.
             .redirect(reqwest::redirect::Policy::none())
+            // No more connections are ever busy at once; more idle ones would only wait.
+            .pool_max_idle_per_host(self.max_in_flight)
             .build()
             .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?;
         if self.use_unverified_ssl {

@@ -49,6 +49,8 @@ pub mod generated;
 mod hooks;
 mod lenient;
 mod operation;
+#[cfg(test)]
+mod properties;
 mod raw;
 mod retry;
 mod session;

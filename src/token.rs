@@ -154,7 +154,7 @@ fn rejected(http_status: u16, body: Bytes) -> Error {
 
 /// The token endpoint's answer: the token and its lifetime; otherwise why
 /// not, when it is a success envelope that does not hold a usable token.
-fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Mismatch>> {
+pub(crate) fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Mismatch>> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Answer {
@@ -188,7 +188,7 @@ fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Mismatch>> {
 /// `body` without the tokens it may hold: the values of `access_token` and
 /// the like are replaced; a body that is not JSON but mentions a token is
 /// replaced whole.
-fn redact(body: Bytes) -> Bytes {
+pub(crate) fn redact(body: Bytes) -> Bytes {
     const SECRET_KEYS: &[&str] = &["access_token", "accessToken", "id_token", "refresh_token", "accessKeySecret"];
     fn walk(value: &mut serde_json::Value) -> bool {
         let mut changed = false;

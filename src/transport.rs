@@ -86,6 +86,9 @@ impl Transport {
             Ok(response) => read(response, self.max_response_bytes).await,
             Err(error) => Err(error),
         };
+        // Lets the pool's task take the connection back before the permit lets
+        // the next call in, which would otherwise open a connection of its own.
+        tokio::task::yield_now().await;
         match &result {
             Ok(answer) => {
                 tracing::debug!(operation, status = answer.status, bytes = answer.body.len(), elapsed = ?started.elapsed(), "response")
