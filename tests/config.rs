@@ -70,3 +70,11 @@ fn lang_parses_its_header_values() {
     assert_eq!("zh-cn".parse::<authing::Lang>().unwrap(), authing::Lang::ZhCn);
     assert!("fr-FR".parse::<authing::Lang>().is_err());
 }
+
+#[test]
+fn limits_of_zero_are_refused() {
+    let why = config_error(builder().max_in_flight(0).build());
+    assert!(why.contains("max_in_flight"), "{why}");
+    let why = config_error(builder().max_response_bytes(0).build());
+    assert!(why.contains("max_response_bytes"), "{why}");
+}
