@@ -2,7 +2,9 @@
 //! the byte level (`faults/server.rs`). Every call must end, within its
 //! deadline, with data or a typed error: no panic, no hang, no request sent
 //! twice that could have changed something, no secret in an error or a log
-//! line. Prints a tally, `faults: N scenarios, N held`.
+//! line. Prints a tally, `faults: N scenarios, N held`. With
+//! `FAULTS_DUMP_LOGS` set, the suite's log (every level, the HTTP stack's
+//! included) is written to `target/faults.log`.
 
 mod common;
 #[path = "faults/server.rs"]
@@ -511,6 +513,9 @@ async fn every_fault_is_held() {
         report(name, outcome, &mut failed);
     }
     report("no secret or token in any log line", no_secret_in_the_logs(&logs), &mut failed);
+    if std::env::var_os("FAULTS_DUMP_LOGS").is_some() {
+        std::fs::write("target/faults.log", logs.text()).unwrap();
+    }
 
     println!("faults: {total} scenarios, {} held", total - failed.len());
     assert!(failed.is_empty(), "scenarios that did not hold: {failed:?}");
