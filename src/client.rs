@@ -73,6 +73,10 @@ impl ManagementClient {
         RawRequest::new(&self.api, method, path)
     }
 
+    pub(crate) fn session(&self) -> &crate::session::Session {
+        &self.api.inner
+    }
+
     /// The host requests are sent to, without a trailing slash.
     pub fn host(&self) -> &str {
         &self.api.baseurl

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::client::ManagementClient;
 use crate::error::{Error, Result};
+use crate::events::{DEFAULT_EVENT_HOST, EventSettings, SubscriptionPolicy};
 use crate::retry::RetryPolicy;
 use crate::session::Session;
 use crate::token::{TOKEN_PATH, TokenCache};
@@ -80,6 +81,8 @@ pub struct ManagementClientBuilder {
     retry: RetryPolicy,
     max_in_flight: usize,
     max_response_bytes: usize,
+    event_host: String,
+    subscription: SubscriptionPolicy,
 }
 
 impl std::fmt::Debug for ManagementClientBuilder {
@@ -95,6 +98,8 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("retry", &self.retry)
             .field("max_in_flight", &self.max_in_flight)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("event_host", &self.event_host)
+            .field("subscription", &self.subscription)
             .finish()
     }
 }
@@ -112,6 +117,8 @@ impl Default for ManagementClientBuilder {
             retry: RetryPolicy::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            event_host: DEFAULT_EVENT_HOST.to_string(),
+            subscription: SubscriptionPolicy::default(),
         }
     }
 }
@@ -203,6 +210,21 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// The host of Authing's event service, for
+    /// [`subscribe`](ManagementClient::subscribe): [`DEFAULT_EVENT_HOST`]
+    /// unless set; a private deployment's, such as `wss://events.example.com`.
+    pub fn event_host(mut self, event_host: impl Into<String>) -> Self {
+        self.event_host = event_host.into();
+        self
+    }
+
+    /// How event subscriptions keep their connection alive and replace it;
+    /// [`SubscriptionPolicy::default`] unless set.
+    pub fn subscription_policy(mut self, policy: SubscriptionPolicy) -> Self {
+        self.subscription = policy;
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent: the
     /// token is fetched by the first call.
     pub fn build(self) -> Result<ManagementClient> {
@@ -251,6 +273,14 @@ impl ManagementClientBuilder {
             );
         }
 
+        let events = EventSettings::new(
+            &self.event_host,
+            &self.access_key_id,
+            &self.access_key_secret,
+            self.subscription,
+            !self.use_unverified_ssl,
+            self.timeout,
+        )?;
         let session = Session {
             tokens: TokenCache::new(
                 token_endpoint,
@@ -258,6 +288,7 @@ impl ManagementClientBuilder {
                 &self.access_key_secret,
                 self.token_refresh_margin,
             ),
+            events,
             transport: Transport::new(http.clone(), self.retry, self.max_in_flight, self.max_response_bytes),
             lang: self.lang,
             timeout: self.timeout,

@@ -64,6 +64,20 @@ pub enum Error {
         limit: usize,
     },
 
+    /// An event subscription could not connect: the event host is
+    /// unreachable or refused the upgrade (HTTP 401 or 403: a wrong access
+    /// key). An item of the [`Subscription`](crate::Subscription), which
+    /// goes on reconnecting after it.
+    #[error("event subscription to {event_code}: {reason}")]
+    Subscription {
+        /// The event code subscribed to.
+        event_code: String,
+        /// The HTTP status of a refused upgrade.
+        http_status: Option<u16>,
+        /// What happened.
+        reason: String,
+    },
+
     /// The server answered an HTTP status other than 200 without Authing's
     /// envelope: a gateway's HTML error page, a proxy's own JSON error, a mock
     /// server's validation report.

@@ -35,7 +35,8 @@
 //! [`types`] and [`builder`]); the hand-written runtime is `config` (the
 //! builder), `token` (the token cache), `hooks` (headers, the 401 renewal), `transport` (in-flight and size
 //! limits, retries), `retry`,
-//! `envelope`, `error`, `lenient` (open enums, `null` lists), `untyped` (the
+//! `envelope`, `error`, `lenient` (open enums, `null` lists), `events` (subscriptions that heal
+//! themselves, publishing), `untyped` (the
 //! `.json()` twin of every operation) and `raw` (calls to paths the document lacks).
 
 #![forbid(unsafe_code)]
@@ -45,6 +46,7 @@ mod client;
 mod config;
 mod envelope;
 mod error;
+mod events;
 pub mod generated;
 mod hooks;
 mod lenient;
@@ -65,6 +67,7 @@ pub use config::{
 };
 pub use envelope::Envelope;
 pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result};
+pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};
 pub use raw::RawRequest;

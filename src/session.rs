@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Lang;
+use crate::events::EventSettings;
 use crate::token::TokenCache;
 use crate::transport::Transport;
 
@@ -16,6 +17,7 @@ use crate::transport::Transport;
 pub struct Session {
     pub(crate) tokens: TokenCache,
     pub(crate) transport: Transport,
+    pub(crate) events: EventSettings,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
 }

@@ -1,0 +1,310 @@
+//! Events: a subscription against a websocket server on 127.0.0.1 started by
+//! each test (the header, delivery in order, healing after drops and
+//! silence, refused upgrades, closing), and the publish request's exact body.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authing::{Error, Event, ManagementClient, SubscriptionPolicy};
+use common::*;
+use futures::{SinkExt as _, StreamExt as _};
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer};
+
+/// `authing test-key-id:` and the base64 HMAC-SHA1 of `websocket\n` keyed with
+/// `test-key-secret`, computed independently with Python's `hmac` module (by
+/// the Python SDK's own `getAuthorization`).
+const EXPECTED_AUTHORIZATION: &str = "authing test-key-id:+txxgJAflQM2dOar8WP2trlUu2w=";
+/// How long a test waits for the next item before calling it a hang.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A handshake the server saw: the request target and its `authorization`.
+#[derive(Clone, Debug)]
+struct Handshake {
+    target: String,
+    authorization: Option<String>,
+}
+
+/// What the server does with its n-th connection (from 1).
+type Session = Box<dyn FnOnce(WebSocketStream<TcpStream>) -> futures::future::BoxFuture<'static, ()> + Send>;
+
+/// A websocket server on 127.0.0.1. `refuse(n)` gives the HTTP status that
+/// refuses the n-th upgrade; `session(n)` what to do with an accepted one.
+struct EventServer {
+    host: String,
+    handshakes: Arc<Mutex<Vec<Handshake>>>,
+}
+
+impl EventServer {
+    async fn start(
+        refuse: impl Fn(usize) -> Option<u16> + Send + Sync + 'static,
+        session: impl Fn(usize) -> Session + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = format!("ws://{}", listener.local_addr().unwrap());
+        let handshakes: Arc<Mutex<Vec<Handshake>>> = Default::default();
+        let (seen, refuse, session) = (handshakes.clone(), Arc::new(refuse), Arc::new(session));
+        tokio::spawn(async move {
+            let mut n = 0;
+            while let Ok((stream, _)) = listener.accept().await {
+                n += 1;
+                let (seen, refuse, session) = (seen.clone(), refuse.clone(), session.clone());
+                tokio::spawn(async move {
+                    // The callback's shape is tungstenite's.
+                    #[allow(clippy::result_large_err)]
+                    let callback = |request: &Request, response: Response| {
+                        seen.lock().unwrap().push(Handshake {
+                            target: request.uri().to_string(),
+                            authorization: request.headers().get("authorization").map(|v| v.to_str().unwrap().into()),
+                        });
+                        match refuse(n) {
+                            Some(status) => {
+                                let mut refusal = ErrorResponse::new(Some("wrong key".into()));
+                                *refusal.status_mut() = status.try_into().unwrap();
+                                Err(refusal)
+                            }
+                            None => Ok(response),
+                        }
+                    };
+                    if let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, callback).await {
+                        session(n)(socket).await;
+                    }
+                });
+            }
+        });
+        EventServer { host, handshakes }
+    }
+
+    fn handshakes(&self) -> Vec<Handshake> {
+        self.handshakes.lock().unwrap().clone()
+    }
+}
+
+/// Sends `messages`, then keeps the connection until the client closes it.
+fn send_then_hold(messages: &[&str], closed: Option<Arc<AtomicUsize>>) -> Session {
+    let messages: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
+    Box::new(move |mut socket| {
+        Box::pin(async move {
+            for message in messages {
+                socket.send(Message::text(message)).await.unwrap();
+            }
+            // Reading answers the client's pings, and sees it go.
+            while let Some(Ok(_)) = socket.next().await {}
+            if let Some(closed) = closed {
+                closed.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    })
+}
+
+/// Sends `messages`, then drops the connection without a close frame.
+fn send_then_drop(messages: &[&str]) -> Session {
+    let messages: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
+    Box::new(move |mut socket| {
+        Box::pin(async move {
+            for message in messages {
+                socket.send(Message::text(message)).await.unwrap();
+            }
+            socket.flush().await.unwrap();
+            drop(socket);
+        })
+    })
+}
+
+/// Keeps the connection open and never reads it: pings go unanswered.
+fn go_silent() -> Session {
+    Box::new(|socket| {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(socket);
+        })
+    })
+}
+
+fn quick_policy() -> SubscriptionPolicy {
+    SubscriptionPolicy {
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        ping_interval: Duration::from_millis(100),
+        silence_limit: Duration::from_millis(300),
+    }
+}
+
+fn client_of(server: &EventServer) -> ManagementClient {
+    builder("http://127.0.0.1:9").event_host(&server.host).subscription_policy(quick_policy()).build().unwrap()
+}
+
+async fn next(events: &mut authing::Subscription) -> authing::Result<Event> {
+    tokio::time::timeout(PATIENCE, events.next()).await.expect("an item in time").expect("the stream never ends")
+}
+
+async fn next_message(events: &mut authing::Subscription) -> authing::EventMessage {
+    match next(events).await {
+        Ok(Event::Message(message)) => message,
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_subscription_authenticates_with_the_signed_header() {
+    let server = EventServer::start(|_| None, |_| send_then_hold(&["hello"], None)).await;
+    let mut events = client_of(&server).subscribe("authing.user.created");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    next_message(&mut events).await;
+
+    let handshakes = server.handshakes();
+    assert_eq!(handshakes.len(), 1);
+    assert_eq!(handshakes[0].target, "/events/v1/management/sub?code=authing.user.created");
+    assert_eq!(handshakes[0].authorization.as_deref(), Some(EXPECTED_AUTHORIZATION));
+}
+
+#[tokio::test]
+async fn messages_arrive_in_order_with_their_json() {
+    let sent = [r#"{"eventType":"a","n":1}"#, "not json", r#"{"n":3}"#];
+    let server = EventServer::start(|_| None, move |_| send_then_hold(&sent, None)).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+
+    assert!(matches!(next(&mut events).await, Ok(Event::Connected { .. })));
+    let received = [next_message(&mut events).await, next_message(&mut events).await, next_message(&mut events).await];
+
+    assert_eq!(received.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), sent);
+    assert_eq!(received[0].json, Some(json!({"eventType": "a", "n": 1})));
+    assert_eq!(received[1].json, None);
+    assert!(received.iter().all(|m| m.event_code == "custom.event"));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_replaced_and_later_messages_arrive() {
+    let server = EventServer::start(
+        |_| None,
+        |n| match n {
+            1 => send_then_drop(&["before the drop"]),
+            _ => send_then_hold(&["after the drop"], None),
+        },
+    )
+    .await;
+    let mut events = client_of(&server).subscribe("custom.event");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    assert_eq!(next_message(&mut events).await.text, "before the drop");
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 1 });
+    assert_eq!(next_message(&mut events).await.text, "after the drop");
+    assert_eq!(server.handshakes().len(), 2);
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_detected_and_replaced() {
+    let server = EventServer::start(
+        |_| None,
+        |n| match n {
+            1 => go_silent(),
+            _ => send_then_hold(&["on the new connection"], None),
+        },
+    )
+    .await;
+    let mut events = client_of(&server).subscribe("custom.event");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    // The pings go unanswered; past the silence limit the connection is replaced.
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 1 });
+    assert_eq!(next_message(&mut events).await.text, "on the new connection");
+}
+
+#[tokio::test]
+async fn a_refused_upgrade_is_an_error_item_and_the_subscription_goes_on() {
+    // The first two upgrades are refused (a wrong key), then the key is right.
+    let server = EventServer::start(|n| (n <= 2).then_some(401), |_| send_then_hold(&["finally"], None)).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+
+    for _ in 0..2 {
+        match next(&mut events).await {
+            Err(Error::Subscription { http_status: Some(401), event_code, reason }) => {
+                assert_eq!(event_code, "custom.event");
+                assert!(reason.contains("401"), "{reason}");
+            }
+            other => panic!("expected a refused upgrade, got {other:?}"),
+        }
+    }
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    assert_eq!(next_message(&mut events).await.text, "finally");
+    // One attempt per item: the stream waits between attempts instead of hammering.
+    assert_eq!(server.handshakes().len(), 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_event_host_is_an_error_item() {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = builder("http://127.0.0.1:9")
+        .event_host(format!("ws://127.0.0.1:{port}"))
+        .subscription_policy(quick_policy())
+        .build()
+        .unwrap();
+    let mut events = client.subscribe("custom.event");
+
+    for _ in 0..2 {
+        let item = next(&mut events).await;
+        assert!(matches!(item, Err(Error::Subscription { http_status: None, .. })), "{item:?}");
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_subscription_closes_the_connection() {
+    let closed = Arc::new(AtomicUsize::new(0));
+    let seen = closed.clone();
+    let server = EventServer::start(|_| None, move |_| send_then_hold(&["one"], Some(seen.clone()))).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+    assert!(matches!(next(&mut events).await, Ok(Event::Connected { .. })));
+    next_message(&mut events).await;
+    assert_eq!(closed.load(Ordering::SeqCst), 0);
+
+    drop(events);
+
+    tokio::time::timeout(PATIENCE, async {
+        while closed.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server saw the connection close");
+}
+
+#[test]
+fn an_event_host_that_is_not_a_websocket_url_is_refused() {
+    for host in ["https://events.example.com", "not a url", "wss://events.example.com/?x=1"] {
+        let error = builder("http://127.0.0.1:9").event_host(host).build().unwrap_err();
+        assert!(matches!(&error, Error::Config(why) if why.contains("event_host")), "{host}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn publishing_sends_the_event_as_the_official_sdks_do() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v3/pub-event"))
+        .respond_with(ok(json!({"success": true})))
+        .mount(&server)
+        .await;
+
+    let answer = client(&server).publish_event("my.event", &json!({"userId": "u1", "n": 2})).await.unwrap();
+
+    assert!(answer.success);
+    let request = &requests_to(&server, "/api/v3/pub-event").await[0];
+    // `eventData` is the data as JSON text, compact as Node's `JSON.stringify` writes it
+    // (Python's `json.dumps` adds spaces after `:` and `,`; both parse the same).
+    assert_eq!(
+        std::str::from_utf8(&request.body).unwrap(),
+        r#"{"eventData":"{\"n\":2,\"userId\":\"u1\"}","eventType":"my.event"}"#
+    );
+    assert_eq!(bearer(request), format!("Bearer {}", jwt(1)));
+}
