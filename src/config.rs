@@ -246,7 +246,7 @@ impl ManagementClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
-        let host = parse_host(&self.host)?;
+        let host = parse_base_url("host", &self.host, ["http", "https"])?;
         let token_endpoint = reqwest::Url::parse(&format!("{host}{TOKEN_PATH}"))
             .map_err(|e| Error::Config(format!("host {:?} is not a usable URL: {e}", self.host)))?;
 
@@ -297,13 +297,14 @@ impl ManagementClientBuilder {
     }
 }
 
-/// `host` as the base URL the generated client appends paths to: http(s),
-/// with a host name, without a trailing slash, query or fragment.
-fn parse_host(host: &str) -> Result<String> {
-    let invalid = |why: String| Error::Config(format!("host {host:?} is not a valid URL: {why}"));
-    let url = reqwest::Url::parse(host.trim()).map_err(|e| invalid(e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("the scheme is {:?}, not http or https", url.scheme())));
+/// The value of the option `name` as a base URL that paths are appended to:
+/// one of `schemes`, with a host name, without a trailing slash, query or fragment.
+pub(crate) fn parse_base_url(name: &str, value: &str, schemes: [&str; 2]) -> Result<String> {
+    let invalid = |why: String| Error::Config(format!("{name} {value:?} is not a valid URL: {why}"));
+    let url = reqwest::Url::parse(value.trim()).map_err(|e| invalid(e.to_string()))?;
+    if !schemes.contains(&url.scheme()) {
+        let [a, b] = schemes;
+        return Err(invalid(format!("the scheme is {:?}, not {a} or {b}", url.scheme())));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("it has no host name".into()));

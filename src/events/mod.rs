@@ -40,16 +40,9 @@ impl EventSettings {
         verify_tls: bool,
         connect_timeout: Duration,
     ) -> Result<Self> {
-        let invalid = |why: String| Error::Config(format!("event_host {event_host:?} is not a valid URL: {why}"));
-        let host = reqwest::Url::parse(event_host.trim()).map_err(|e| invalid(e.to_string()))?;
-        if !matches!(host.scheme(), "ws" | "wss") {
-            return Err(invalid(format!("the scheme is {:?}, not ws or wss", host.scheme())));
-        }
-        if host.query().is_some() || host.fragment().is_some() {
-            return Err(invalid("it has a query or a fragment".into()));
-        }
-        let endpoint = reqwest::Url::parse(&format!("{}{SUBSCRIBE_PATH}", host.as_str().trim_end_matches('/')))
-            .map_err(|e| invalid(e.to_string()))?;
+        let host = crate::config::parse_base_url("event_host", event_host, ["ws", "wss"])?;
+        let endpoint = reqwest::Url::parse(&format!("{host}{SUBSCRIBE_PATH}"))
+            .map_err(|e| Error::Config(format!("event_host {event_host:?} is not a usable URL: {e}")))?;
         let authorization = signature::authorization(access_key_id, access_key_secret)
             .ok_or_else(|| Error::Config("access_key_id cannot be sent in a header".into()))?;
         if policy.initial_backoff.is_zero() || policy.ping_interval >= policy.silence_limit {
