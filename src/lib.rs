@@ -51,6 +51,7 @@ pub mod generated;
 mod hooks;
 mod lenient;
 mod operation;
+mod paging;
 #[cfg(test)]
 mod properties;
 mod raw;
@@ -70,6 +71,7 @@ pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result};
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};
+pub use paging::{MAX_PAGE_SIZE, Page, Paginated};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;
 #[doc(hidden)]

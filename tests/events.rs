@@ -298,13 +298,14 @@ async fn publishing_sends_the_event_as_the_official_sdks_do() {
 
     let answer = client(&server).publish_event("my.event", &json!({"userId": "u1", "n": 2})).await.unwrap();
 
-    assert!(answer.success);
+    assert_eq!(answer, json!({"success": true}));
     let request = &requests_to(&server, "/api/v3/pub-event").await[0];
-    // `eventData` is the data as JSON text, compact as Node's `JSON.stringify` writes it
-    // (Python's `json.dumps` adds spaces after `:` and `,`; both parse the same).
-    assert_eq!(
-        std::str::from_utf8(&request.body).unwrap(),
-        r#"{"eventData":"{\"n\":2,\"userId\":\"u1\"}","eventType":"my.event"}"#
-    );
+    // `eventData` is the data as JSON text (as the SDKs' `json.dumps` /
+    // `JSON.stringify` send it), next to `eventType`, and nothing else.
+    let body: serde_json::Value = request.body_json().unwrap();
+    assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+    assert_eq!(body["eventType"], "my.event");
+    let event_data = body["eventData"].as_str().expect("eventData is a string");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(event_data).unwrap(), json!({"userId": "u1", "n": 2}));
     assert_eq!(bearer(request), format!("Bearer {}", jwt(1)));
 }

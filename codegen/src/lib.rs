@@ -15,6 +15,7 @@ mod lenient;
 mod locate;
 mod names;
 mod operation;
+mod paging;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -31,6 +32,10 @@ pub struct Generated {
     pub operation_table: String,
     /// `CASES`, a call of every operation for the contract tests (`contract_cases.rs`).
     pub contract_cases: String,
+    /// `PAGINATED` and `NOT_STREAMED`: what paging was found (`paging.rs`).
+    pub paging_table: String,
+    /// What paging was found, in one line.
+    pub paging_summary: String,
 }
 
 /// Options of the generation that cargo features decide.
@@ -63,13 +68,17 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         }
     };
     let envelopes = envelope::read(&generator, &operations)?;
+    let paging = paging::find(generator.get_type_space(), &operations);
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
     let mut client = lenient::rewrite(tokens, &responses)?.to_string();
     client.push_str(&emit::glue(&envelopes, &operations)?);
+    client.push_str(&emit::paging_glue(&operations, &paging));
     Ok(Generated {
         client,
         operation_table: emit::operation_table(&operations),
         contract_cases: emit::contract_cases(&operations),
+        paging_table: emit::paging_table(&paging),
+        paging_summary: paging.summary(),
     })
 }
 

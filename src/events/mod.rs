@@ -14,12 +14,13 @@ pub use subscription::{Event, EventMessage, Subscription, SubscriptionPolicy};
 
 use crate::client::ManagementClient;
 use crate::error::{Error, Result};
-use crate::types;
 
 /// The event service of Authing's public cloud.
 pub const DEFAULT_EVENT_HOST: &str = "wss://openevent.authing.cn";
 /// Path of the subscription endpoint, relative to the event host.
 const SUBSCRIBE_PATH: &str = "/events/v1/management/sub";
+/// Path of the publishing operation, relative to the host.
+const PUBLISH_PATH: &str = "/api/v3/pub-event";
 
 /// The client's event settings, checked once when it is built.
 #[derive(Debug)]
@@ -108,19 +109,18 @@ impl ManagementClient {
         Subscription::new(event_code.to_string(), target)
     }
 
-    /// Publishes a custom event: `data` is sent as the JSON text of
-    /// `eventData`, as the official SDKs send it, with the token, headers,
-    /// retries and envelope handling of every operation (it is
-    /// [`verify_event`](crate::generated::Client::verify_event), `POST /api/v3/pub-event`).
-    pub async fn publish_event<T: Serialize + ?Sized>(
-        &self,
-        event_code: &str,
-        data: &T,
-    ) -> Result<types::PubEventRespDataDto> {
+    /// Publishes a custom event: `POST /api/v3/pub-event` with `eventType`
+    /// and, as `eventData`, the JSON text of `data`, as the official SDKs'
+    /// `put_event` sends it; with the token, headers, retries and envelope
+    /// handling of every call. Returns the answer's `data`
+    /// (`{"success": true}`).
+    pub async fn publish_event<T: Serialize + ?Sized>(&self, event_code: &str, data: &T) -> Result<serde_json::Value> {
         let event_data = serde_json::to_string(data)
             .map_err(|e| Error::InvalidRequest(format!("the event's data cannot be written as JSON: {e}")))?;
-        self.verify_event()
-            .body_map(|body| body.event_type(event_code.to_string()).event_data(serde_json::Value::String(event_data)))
+        // Not through the generated `verify_event`: the document's type of
+        // `eventData` has changed between versions, the wire format has not.
+        self.raw(reqwest::Method::POST, PUBLISH_PATH)
+            .json(&serde_json::json!({"eventType": event_code, "eventData": event_data}))
             .await
     }
 }

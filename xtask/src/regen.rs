@@ -226,9 +226,15 @@ fn check_generator_can_take(doc: &Value) -> Result<String> {
             bail!("operationId {id} of {route} gives the same method as {other}");
         }
     }
-    authing_codegen::generate(&spec, authing_codegen::Options::default()).map_err(anyhow::Error::msg)?;
+    let generated =
+        authing_codegen::generate(&spec, authing_codegen::Options::default()).map_err(anyhow::Error::msg)?;
     let schemas = spec.components.as_ref().map_or(0, |c| c.schemas.len());
-    Ok(format!("OpenAPI {}, {} operations, {schemas} schemas", spec.openapi, ids.len()))
+    Ok(format!(
+        "OpenAPI {}, {} operations, {schemas} schemas; paging: {}",
+        spec.openapi,
+        ids.len(),
+        generated.paging_summary
+    ))
 }
 
 fn stage(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
