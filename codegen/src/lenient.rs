@@ -22,7 +22,7 @@ use syn::{Attribute, Fields, Item, ItemEnum, ItemImpl, ItemStruct, LitStr, Path,
 
 /// The generated code, with the enums reachable from `responses` opened and
 /// every list and map field lenient.
-pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result<TokenStream, String> {
+pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result<syn::File, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("cannot read progenitor's output to rewrite it: {e}"))?;
     let items = file
@@ -52,7 +52,7 @@ pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result
         }
     }
     items.extend(macros);
-    Ok(file.into_token_stream())
+    Ok(file)
 }
 
 /// The names of the types that `responses` contain, directly or not.

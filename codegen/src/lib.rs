@@ -70,7 +70,9 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let envelopes = envelope::read(&generator, &operations)?;
     let paging = paging::find(generator.get_type_space(), &operations);
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
-    let mut client = lenient::rewrite(tokens, &responses)?.to_string();
+    // Laid out in lines: the compiler and rustdoc find a column by scanning its
+    // line from the start, so one 6 MB line made every lookup cost the whole file.
+    let mut client = prettyplease::unparse(&lenient::rewrite(tokens, &responses)?);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));
     Ok(Generated {
