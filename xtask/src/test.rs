@@ -5,6 +5,7 @@
 //! Authing's own 2023-11 document, then the contract suite against the local mock.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
@@ -15,29 +16,31 @@ use crate::{prism, upstream_build};
 const CURRENT_DOCUMENT: &str = "xtask/fixtures/authing-management-v3.json";
 
 pub async fn run(root: &Path) -> Result<()> {
-    step(root, "formatting", &["fmt", "--all", "--", "--check"], &[]).await?;
-    step(root, "lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[]).await?;
-    step(root, "documentation", &["doc", "--no-deps", "--workspace"], &[("RUSTDOCFLAGS", "-D warnings")]).await?;
+    let mut clock = Clock::default();
+    clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
+    let lints = ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"];
+    clock.time("lints", step(root, "lints", &lints, &[])).await?;
+    let docs = ["doc", "--no-deps", "--workspace"];
+    clock.time("documentation", step(root, "documentation", &docs, &[("RUSTDOCFLAGS", "-D warnings")])).await?;
     // The fault suite runs on its own, so that its tally is shown.
-    step(root, "tests", &["test", "--workspace", "--", "--skip", "every_fault_is_held"], &[]).await?;
-    step(root, "faults", &["test", "--workspace", "--test", "faults", "--", "--show-output"], &[]).await?;
+    let tests = ["test", "--workspace", "--", "--skip", "every_fault_is_held"];
+    clock.time("tests", step(root, "tests", &tests, &[])).await?;
+    let faults = ["test", "--workspace", "--test", "faults", "--", "--show-output"];
+    clock.time("faults", step(root, "faults", &faults, &[])).await?;
     println!("xtask: regen check: openapi/ is what regen makes of {CURRENT_DOCUMENT}");
     let check = RegenArgs { from: root.join(CURRENT_DOCUMENT).display().to_string(), dry_run: false, check: true };
-    regen::run(root, check).await?;
+    clock.time("regen check", regen::run(root, check)).await?;
     println!("xtask: upstream: the crate builds from Authing's own 2023-11 document");
-    upstream_build::run(root).await?;
+    clock.time("upstream build", upstream_build::run(root)).await?;
     // The contract tests are the ignored ones: they need the mock, started only
     // for them. `--workspace` keeps the features of the step above, so nothing is rebuilt.
-    let mock = prism::start(root).await?;
-    let contract = step(
-        root,
-        "contract",
-        &["test", "--workspace", "--test", "contract", "--", "--ignored", "--show-output"],
-        &[("AUTHING_MOCK_URL", mock.url.as_str())],
-    )
-    .await;
+    let mock = clock.time("mock server", prism::start(root)).await?;
+    let contract = ["test", "--workspace", "--test", "contract", "--", "--ignored", "--show-output"];
+    let passed =
+        clock.time("contract", step(root, "contract", &contract, &[("AUTHING_MOCK_URL", mock.url.as_str())])).await;
     mock.stop().await;
-    contract?;
+    passed?;
+    clock.report();
     println!("xtask: all checks passed");
     Ok(())
 }
@@ -49,4 +52,36 @@ async fn step(root: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> R
         bail!("{name} failed: `cargo {}` exited with {status}", args.join(" "));
     }
     Ok(())
+}
+
+/// How long each step took, printed as it ends and once more at the end,
+/// so that a slow CI run says where its time went.
+#[derive(Default)]
+struct Clock {
+    steps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    async fn time<T>(&mut self, name: &'static str, step: impl Future<Output = Result<T>>) -> Result<T> {
+        let started = Instant::now();
+        let result = step.await;
+        let took = started.elapsed();
+        println!("xtask: {name}: {}", minutes(took));
+        self.steps.push((name, took));
+        result
+    }
+
+    fn report(&self) {
+        let total: Duration = self.steps.iter().map(|(_, took)| *took).sum();
+        println!("xtask: time per step");
+        for (name, took) in &self.steps {
+            println!("  {name:<16} {:>8}", minutes(*took));
+        }
+        println!("  {:<16} {:>8}", "total", minutes(total));
+    }
+}
+
+fn minutes(took: Duration) -> String {
+    let seconds = took.as_secs();
+    format!("{}m {:02}s", seconds / 60, seconds % 60)
 }
