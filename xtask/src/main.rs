@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask <command>`.
 
+mod bench;
 mod corrections;
 mod demo;
 mod normalize;
@@ -31,6 +32,8 @@ enum Command {
     Test,
     /// Check that the crate builds from Authing's own 2023-11 document (a step of `test`).
     UpstreamBuild,
+    /// Measure this SDK against raw reqwest, wrk and the official Python SDK (BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 /// `cargo`, as the one running this task, in the workspace root.
@@ -54,6 +57,7 @@ async fn main() -> std::process::ExitCode {
         Command::Demo => demo::run(&root).await,
         Command::Test => test::run(&root).await,
         Command::UpstreamBuild => upstream_build::run(&root).await,
+        Command::Bench(args) => bench::run(&root, args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -31,7 +31,7 @@ pub async fn run(root: &Path) -> Result<()> {
     let codegen = root.join("codegen");
     let edits = [
         ("name = \"authing\"", "name = \"authing-upstream-2023-11\"".to_string()),
-        ("members = [\"codegen\", \"xtask\"]", "members = []".to_string()),
+        ("members = [\"bench\", \"codegen\", \"xtask\"]", "members = []".to_string()),
         ("path = \"codegen\"", format!("path = {:?}", codegen.display().to_string())),
     ];
     let mut scratch_manifest = manifest.clone();
