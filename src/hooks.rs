@@ -17,8 +17,6 @@ impl ClientHooks<SharedSession> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor adds `api-version: 3` to every request; Authing takes none.
-        request.headers_mut().remove("api-version");
         // Handed on as the call's own response, so that it is reported like any
         // other answer of the API: `Error::Api` with the token endpoint's codes.
         authorize(self.inner(), request).await.map_err(|failure| match failure.into_response() {
@@ -44,19 +42,29 @@ pub(crate) async fn authorize(session: &Session, request: &mut reqwest::Request)
 /// new token when the answer is a 401 (HTTP, or an envelope `statusCode`
 /// under HTTP 200).
 pub(crate) async fn execute(session: &Session, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
-    let template = request.try_clone();
-    let answer = session.transport.send(request, operation).await?;
-    let Some(mut template) = template.filter(|_| rejects_token(&answer)) else {
-        return Ok(answer);
-    };
-    session.tokens.invalidate(template.headers());
+    let (answer, unsent) = session.transport.send(request, operation).await;
+    let answer = answer?;
+    match unsent {
+        Some(unsent) if rejects_token(&answer) => Box::pin(renew_and_resend(session, unsent, answer, operation)).await,
+        _ => Ok(answer),
+    }
+}
+
+/// The rare path, apart (and boxed) so that every call's future stays small.
+async fn renew_and_resend(
+    session: &Session,
+    mut request: reqwest::Request,
+    rejection: Answer,
+    operation: &str,
+) -> reqwest::Result<Answer> {
+    session.tokens.invalidate(request.headers());
     let Ok(token) = session.tokens.get(&session.transport).await else {
         // The rejection explains the failure better than the failed refresh.
-        return Ok(answer);
+        return Ok(rejection);
     };
     tracing::debug!(operation, "token rejected; sending again with a new one");
-    token.apply(template.headers_mut());
-    session.transport.send(template, operation).await
+    token.apply(request.headers_mut());
+    session.transport.send(request, operation).await.0
 }
 
 /// Whether `answer` rejects the token it was sent with.
@@ -74,6 +82,12 @@ fn envelope_is_unauthorized(body: &[u8]) -> bool {
         #[serde(rename = "statusCode")]
         status_code: Option<serde_json::Value>,
     }
+    // Authing's answers begin with their `statusCode`: a success says so at once.
+    if let Some(rest) = body.strip_prefix(br#"{"statusCode":200"#) {
+        if matches!(rest.first(), Some(b',' | b'}')) {
+            return false;
+        }
+    }
     // Parsing is only needed when the bytes `401` occur at all, which they
     // almost never do in a successful answer.
     memchr::memmem::find(body, b"401").is_some()
@@ -90,5 +104,9 @@ mod tests {
         assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{"phone":"401401"}}"#));
         assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{}}"#));
         assert!(!envelope_is_unauthorized(b"<html>401</html>"));
+        // The quick answer for a success that says so first, and what it must not take for one.
+        assert!(!envelope_is_unauthorized(br#"{"statusCode":200}"#));
+        assert!(!envelope_is_unauthorized(br#"{"statusCode":200401}"#));
+        assert!(envelope_is_unauthorized(br#"{"statusCode":401,"message":"expired","data":{"n":200}}"#));
     }
 }

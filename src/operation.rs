@@ -78,15 +78,20 @@ pub struct Call<'a, O: Operation + 'a> {
     state: State<'a, O>,
 }
 
-type Running<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+type Sending<'a, E> =
+    Pin<Box<dyn Future<Output = std::result::Result<ResponseValue<E>, progenitor_client::Error<()>>> + Send + 'a>>;
 
 enum State<'a, O: Operation + 'a> {
     Ready(O),
-    Running(Running<'a, <O::Envelope as Envelope>::Data>),
+    /// The generated `send()`, boxed: its future is large, and one box keeps
+    /// `Call` small and moved cheaply whatever the operation.
+    Sending(Sending<'a, O::Envelope>),
+    /// A failure that needs the answer's body read to be explained (rare).
+    Failing(Pin<Box<dyn Future<Output = Error> + Send + 'a>>),
     Done,
 }
 
-// The builder is moved out, never pinned; the running future is pinned in its box.
+// The builder is moved out, never pinned; the running futures are pinned in their boxes.
 impl<'a, O: Operation + 'a> Unpin for Call<'a, O> {}
 
 impl<'a, O: Operation + 'a> Call<'a, O> {
@@ -100,16 +105,25 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
-            match std::mem::replace(&mut self.state, State::Done) {
-                State::Ready(operation) => self.state = State::Running(Box::pin(finish(O::ID, operation.send_raw()))),
-                State::Running(mut running) => {
-                    return match running.as_mut().poll(cx) {
-                        Poll::Ready(result) => Poll::Ready(result),
-                        Poll::Pending => {
-                            self.state = State::Running(running);
-                            Poll::Pending
-                        }
+            match &mut self.state {
+                State::Ready(_) => {
+                    let State::Ready(operation) = std::mem::replace(&mut self.state, State::Done) else {
+                        unreachable!("matched just above")
                     };
+                    self.state = State::Sending(Box::pin(operation.send_raw()));
+                }
+                State::Sending(sending) => {
+                    let sent = std::task::ready!(sending.as_mut().poll(cx));
+                    self.state = State::Done;
+                    match answered(O::ID, sent) {
+                        Ok(result) => return Poll::Ready(result),
+                        Err(error) => self.state = State::Failing(Box::pin(from_progenitor(O::ID, error))),
+                    }
+                }
+                State::Failing(failing) => {
+                    let error = std::task::ready!(failing.as_mut().poll(cx));
+                    self.state = State::Done;
+                    return Poll::Ready(Err(error));
                 }
                 State::Done => panic!("`Call` polled after completion"),
             }
@@ -117,18 +131,19 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
     }
 }
 
-/// Awaits a generated `send()` and unwraps the envelope it answers.
-async fn finish<E: Envelope + DeserializeOwned>(
+/// The result of a generated `send()`, when it can be told without reading
+/// more of the answer; otherwise the error to explain.
+fn answered<E: Envelope + DeserializeOwned>(
     operation: &'static str,
-    sent: impl Future<Output = std::result::Result<ResponseValue<E>, progenitor_client::Error<()>>>,
-) -> Result<E::Data> {
-    match sent.await {
-        Ok(value) => value.into_inner().into_data(),
+    sent: std::result::Result<ResponseValue<E>, progenitor_client::Error<()>>,
+) -> std::result::Result<Result<E::Data>, progenitor_client::Error<()>> {
+    match sent {
+        Ok(value) => Ok(value.into_inner().into_data()),
         Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
             let mismatch = Mismatch::find::<E>(&body).unwrap_or(Mismatch { path: ".".into(), error });
-            Err(classify(operation, 200, body, Some(mismatch)))
+            Ok(Err(classify(operation, 200, body, Some(mismatch))))
         }
-        Err(error) => Err(from_progenitor(operation, error).await),
+        Err(error) => Err(error),
     }
 }
 

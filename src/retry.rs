@@ -66,7 +66,7 @@ mod tests {
         if let Some(value) = retry_after {
             headers.insert("retry-after", value.parse().unwrap());
         }
-        Ok(Answer { status, headers, body: Default::default() })
+        Ok(Answer { status, headers, body: Default::default(), url: None })
     }
 
     #[test]

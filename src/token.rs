@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use crate::envelope::{Mismatch, SUCCESS, classify};
@@ -18,7 +18,8 @@ pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
 /// The token operation, as errors name it.
 const TOKEN_OPERATION: &str = "getManagementToken";
 /// Header naming the user pool the token is scoped to.
-pub(crate) const USERPOOL_HEADER: &str = "x-authing-userpool-id";
+// A `HeaderName` made at compile time: a `&str` key is parsed on every insert.
+pub(crate) const USERPOOL_HEADER: HeaderName = HeaderName::from_static("x-authing-userpool-id");
 
 /// A token and what is derived from it once, rather than on every request.
 pub(crate) struct Token {
@@ -263,9 +264,14 @@ impl TokenCache {
 
     /// A token good for a request now, fetching one if the cached one is due for refresh.
     pub(crate) async fn get(&self, transport: &Transport) -> Result<Arc<Token>, TokenFailure> {
-        if let Some(token) = self.cached().filter(|t| !t.due_for_refresh(Instant::now())) {
-            return Ok(token);
+        match self.cached().filter(|t| !t.due_for_refresh(Instant::now())) {
+            Some(token) => Ok(token),
+            // Boxed: the fetch is rare, and inline it would enlarge every call's future.
+            None => Box::pin(self.refresh(transport)).await,
         }
+    }
+
+    async fn refresh(&self, transport: &Transport) -> Result<Arc<Token>, TokenFailure> {
         let _fetching = self.fetching.lock().await;
         // Whoever held the lock before may have just fetched one.
         let cached = self.cached();
@@ -304,7 +310,7 @@ impl TokenCache {
         request.headers_mut().insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         *request.body_mut() = Some(self.credentials.clone().into());
         // Through the transport like every call: the same bounds, timeout and retries.
-        let answer = transport.send(request, TOKEN_OPERATION).await.map_err(TokenFailure::Transport)?;
+        let answer = transport.send(request, TOKEN_OPERATION).await.0.map_err(TokenFailure::Transport)?;
         let (http_status, body) = (answer.status, answer.body);
         let rejected = |body| TokenFailure::Rejected { http_status, body: redact(body) };
         let (access_token, lifetime) = match read_token(&body) {

@@ -7,6 +7,7 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use reqwest::ResponseBuilderExt as _;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 
@@ -17,6 +18,9 @@ pub(crate) struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The URL that answered, for making the answer a response again
+    /// (without it, reqwest parses a placeholder URL for every response).
+    pub url: Option<reqwest::Url>,
 }
 
 impl Answer {
@@ -25,6 +29,12 @@ impl Answer {
         let mut response = http::Response::new(self.body);
         *response.status_mut() = http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
         *response.headers_mut() = self.headers;
+        if let Some(url) = self.url {
+            // reqwest keeps a response's URL in an extension only its builder can set.
+            if let Some(extensions) = http::Response::builder().url(url).extensions_mut() {
+                *response.extensions_mut() = std::mem::take(extensions);
+            }
+        }
         reqwest::Response::from(response)
     }
 }
@@ -60,40 +70,54 @@ impl Transport {
     }
 
     /// Sends `request` and reads its answer; again after a passing failure.
-    pub(crate) async fn send(&self, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
-        // A body that cannot be cloned (a stream) is sent once, as it is.
-        let template = if self.retry.max_attempts > 1 { request.try_clone() } else { None };
+    ///
+    /// Returns with the outcome a copy of the request that was never sent
+    /// (`None` when its body is a stream, which is then sent once), for a
+    /// caller that sends it again: the copy made for retries serves both.
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::Request,
+        operation: &str,
+    ) -> (reqwest::Result<Answer>, Option<reqwest::Request>) {
+        let unsent = request.try_clone();
         let mut request = request;
         let mut attempt = 1;
         loop {
             let outcome = self.send_once(request, operation).await;
-            let (Some(template), Some(delay)) = (&template, self.retry.delay_after(attempt, &outcome)) else {
-                return outcome;
+            let Some(delay) = self.retry.delay_after(attempt, &outcome) else {
+                return (outcome, unsent);
+            };
+            let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
+                return (outcome, unsent);
             };
             tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
             // The permit is given back while waiting: a wait holds no connection.
             tokio::time::sleep(delay).await;
             attempt += 1;
-            request = template.try_clone().expect("cloned once already");
+            request = next;
         }
     }
 
     async fn send_once(&self, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
         // Never closed, so acquiring cannot fail; without a permit the request would still be sent.
         let _permit = self.in_flight.acquire().await.ok();
-        let started = std::time::Instant::now();
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
         let result = match self.http.execute(request).await {
             Ok(response) => read(response, self.max_response_bytes).await,
             Err(error) => Err(error),
         };
-        // Lets the pool's task take the connection back before the permit lets
-        // the next call in, which would otherwise open a connection of its own.
-        tokio::task::yield_now().await;
-        match &result {
-            Ok(answer) => {
-                tracing::debug!(operation, status = answer.status, bytes = answer.body.len(), elapsed = ?started.elapsed(), "response")
+        if self.in_flight.available_permits() == 0 {
+            // A call is waiting for this permit: let the pool's task take the
+            // connection back first, or that call would open one of its own.
+            tokio::task::yield_now().await;
+        }
+        if let Some(started) = started {
+            match &result {
+                Ok(answer) => {
+                    tracing::debug!(operation, status = answer.status, bytes = answer.body.len(), elapsed = ?started.elapsed(), "response")
+                }
+                Err(error) => tracing::debug!(operation, %error, elapsed = ?started.elapsed(), "no response"),
             }
-            Err(error) => tracing::debug!(operation, %error, elapsed = ?started.elapsed(), "no response"),
         }
         result
     }
@@ -102,13 +126,21 @@ impl Transport {
 /// The whole answer, or an error past `limit` bytes without reading the rest
 /// (at the first chunk when `content-length` already says so).
 async fn read(response: reqwest::Response, limit: usize) -> reqwest::Result<Answer> {
-    let status = response.status().as_u16();
-    let declared_too_large = response.content_length().is_some_and(|length| length > limit as u64);
+    let declared = response.content_length();
+    let url = response.url().clone();
     let (parts, body) = http::Response::from(response).into_parts();
-    let allowed = if declared_too_large { 0 } else { limit };
-    let limited = Limited::new(body, allowed)
-        .map_err(move |error| if error.is::<LengthLimitError>() { Box::new(TooLarge { limit }) } else { error });
-    // Read back through reqwest so that every failure, this one included, is a `reqwest::Error`.
-    let body = reqwest::Response::from(http::Response::new(reqwest::Body::wrap(limited))).bytes().await?;
-    Ok(Answer { status, headers: parts.headers, body })
+    let status = parts.status.as_u16();
+    let body = match declared {
+        // hyper never reads past a declared length, so no limit needs counting.
+        Some(length) if length <= limit as u64 => body.collect().await?.to_bytes(),
+        _ => {
+            let allowed = if declared.is_some() { 0 } else { limit };
+            let limited = Limited::new(body, allowed).map_err(move |error| {
+                if error.is::<LengthLimitError>() { Box::new(TooLarge { limit }) } else { error }
+            });
+            // Read back through reqwest so that every failure, this one included, is a `reqwest::Error`.
+            reqwest::Response::from(http::Response::new(reqwest::Body::wrap(limited))).bytes().await?
+        }
+    };
+    Ok(Answer { status, headers: parts.headers, body, url: Some(url) })
 }

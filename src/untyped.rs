@@ -68,7 +68,7 @@ async fn call<O: Operation>(operation: O) -> Result<serde_json::Value> {
 pub(crate) fn capture(answer: Answer) -> reqwest::Response {
     let kept = CAPTURED.try_with(|slot| *slot.borrow_mut() = Some((answer.status, answer.body.clone())));
     match kept {
-        Ok(()) => Answer { status: 204, headers: Default::default(), body: Bytes::new() }.into_response(),
+        Ok(()) => Answer { status: 204, headers: Default::default(), body: Bytes::new(), ..answer }.into_response(),
         Err(_) => answer.into_response(),
     }
 }

@@ -1,6 +1,8 @@
-//! The baseline: a bare `reqwest::Client` sending what the SDK sends for
-//! `get_user` (same headers, same query) and decoding the answer into the
-//! same generated type, with nothing else around it.
+//! The baseline: a bare `reqwest::Client` configured as the SDK's (default
+//! headers, user agent, timeouts, no redirects), sending what the SDK sends
+//! for `get_user` (same headers, same query) and decoding the answer into
+//! the same generated type, with nothing else around it: no token cache, no
+//! retries, no limits, no envelope check beyond `statusCode`.
 
 use anyhow::{Context, Result, bail};
 use authing::types::{UserDto, UserSingleRespDto};
@@ -8,7 +10,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 
 pub struct RawClient {
     http: reqwest::Client,
-    get_user_url: String,
+    url: String,
     authorization: HeaderValue,
     /// The token's `scoped_userpool_id`, sent as `x-authing-userpool-id` like the SDK does.
     userpool_id: HeaderValue,
@@ -23,6 +25,8 @@ impl RawClient {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(authing::SDK_VERSION.replace(':', "/"))
+            .timeout(authing::DEFAULT_TIMEOUT)
+            .connect_timeout(authing::DEFAULT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let token: serde_json::Value = http
@@ -37,13 +41,13 @@ impl RawClient {
         };
         let authorization = HeaderValue::try_from(format!("Bearer {token}"))?;
         let userpool_id = HeaderValue::try_from(scoped_userpool_id(token)?)?;
-        Ok(RawClient { http, get_user_url: format!("{url}/api/v3/get-user"), authorization, userpool_id })
+        Ok(RawClient { http, url: url.to_string(), authorization, userpool_id })
     }
 
     pub async fn get_user(&self, user_id: &str) -> Result<UserDto> {
         let body = self
             .http
-            .get(&self.get_user_url)
+            .get(format!("{}/api/v3/get-user", self.url))
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .query(&[("userId", user_id)])
             .header(AUTHORIZATION, self.authorization.clone())

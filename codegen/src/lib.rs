@@ -11,6 +11,7 @@
 
 mod emit;
 mod envelope;
+mod headers;
 mod lenient;
 mod locate;
 mod names;
@@ -72,7 +73,9 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
-    let mut client = prettyplease::unparse(&lenient::rewrite(tokens, &responses)?);
+    let mut file = lenient::rewrite(tokens, &responses)?;
+    headers::drop_api_version(&mut file)?;
+    let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));
     Ok(Generated {
