@@ -53,13 +53,13 @@ fn shrink_capacity(stmt: &mut Stmt) {
     let Some(init) = &mut local.init else { return };
     let Expr::Call(call) = &mut *init.expr else { return };
     let Expr::Path(function) = &*call.func else { return };
-    if !function.path.segments.last().is_some_and(|s| s.ident == "with_capacity") {
+    if function.path.segments.last().is_none_or(|s| s.ident != "with_capacity") {
         return;
     }
-    if let Some(Expr::Lit(ExprLit { lit: Lit::Int(n), .. })) = call.args.first_mut() {
-        if let Ok(size) = n.base10_parse::<usize>() {
-            *n = syn::LitInt::new(&format!("{}usize", size.saturating_sub(1)), n.span());
-        }
+    if let Some(Expr::Lit(ExprLit { lit: Lit::Int(n), .. })) = call.args.first_mut()
+        && let Ok(size) = n.base10_parse::<usize>()
+    {
+        *n = syn::LitInt::new(&format!("{}usize", size.saturating_sub(1)), n.span());
     }
 }
 
