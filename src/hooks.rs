@@ -83,10 +83,10 @@ fn envelope_is_unauthorized(body: &[u8]) -> bool {
         status_code: Option<serde_json::Value>,
     }
     // Authing's answers begin with their `statusCode`: a success says so at once.
-    if let Some(rest) = body.strip_prefix(br#"{"statusCode":200"#) {
-        if matches!(rest.first(), Some(b',' | b'}')) {
-            return false;
-        }
+    if let Some(rest) = body.strip_prefix(br#"{"statusCode":200"#)
+        && matches!(rest.first(), Some(b',' | b'}'))
+    {
+        return false;
     }
     // Parsing is only needed when the bytes `401` occur at all, which they
     // almost never do in a successful answer.

@@ -8,6 +8,7 @@
 //! every build of this crate.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -116,8 +117,10 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
                     let sent = std::task::ready!(sending.as_mut().poll(cx));
                     self.state = State::Done;
                     match answered(O::ID, sent) {
-                        Ok(result) => return Poll::Ready(result),
-                        Err(error) => self.state = State::Failing(Box::pin(from_progenitor(O::ID, error))),
+                        ControlFlow::Break(result) => return Poll::Ready(result),
+                        ControlFlow::Continue(error) => {
+                            self.state = State::Failing(Box::pin(from_progenitor(O::ID, error)))
+                        }
                     }
                 }
                 State::Failing(failing) => {
@@ -131,19 +134,19 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
     }
 }
 
-/// The result of a generated `send()`, when it can be told without reading
-/// more of the answer; otherwise the error to explain.
+/// The result of a generated `send()` when it can be told without reading
+/// more of the answer (`Break`); otherwise the error to explain (`Continue`).
 fn answered<E: Envelope + DeserializeOwned>(
     operation: &'static str,
     sent: std::result::Result<ResponseValue<E>, progenitor_client::Error<()>>,
-) -> std::result::Result<Result<E::Data>, progenitor_client::Error<()>> {
+) -> ControlFlow<Result<E::Data>, progenitor_client::Error<()>> {
     match sent {
-        Ok(value) => Ok(value.into_inner().into_data()),
+        Ok(value) => ControlFlow::Break(value.into_inner().into_data()),
         Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
             let mismatch = Mismatch::find::<E>(&body).unwrap_or(Mismatch { path: ".".into(), error });
-            Ok(Err(classify(operation, 200, body, Some(mismatch))))
+            ControlFlow::Break(Err(classify(operation, 200, body, Some(mismatch))))
         }
-        Err(error) => Err(error),
+        Err(error) => ControlFlow::Continue(error),
     }
 }
 
