@@ -133,14 +133,18 @@ async fn read(response: reqwest::Response, limit: usize) -> reqwest::Result<Answ
     let body = match declared {
         // hyper never reads past a declared length, so no limit needs counting.
         Some(length) if length <= limit as u64 => body.collect().await?.to_bytes(),
-        _ => {
-            let allowed = if declared.is_some() { 0 } else { limit };
-            let limited = Limited::new(body, allowed).map_err(move |error| {
-                if error.is::<LengthLimitError>() { Box::new(TooLarge { limit }) } else { error }
-            });
-            // Read back through reqwest so that every failure, this one included, is a `reqwest::Error`.
-            reqwest::Response::from(http::Response::new(reqwest::Body::wrap(limited))).bytes().await?
-        }
+        // Boxed: rarer, and its future is larger.
+        _ => Box::pin(read_limited(body, declared.is_some(), limit)).await?,
     };
     Ok(Answer { status, headers: parts.headers, body, url: Some(url) })
+}
+
+/// A body of unknown length, counted up to `limit`; none at all when its
+/// declared length is already past it.
+async fn read_limited(body: reqwest::Body, declared_too_large: bool, limit: usize) -> reqwest::Result<Bytes> {
+    let allowed = if declared_too_large { 0 } else { limit };
+    let limited = Limited::new(body, allowed)
+        .map_err(move |error| if error.is::<LengthLimitError>() { Box::new(TooLarge { limit }) } else { error });
+    // Read back through reqwest so that every failure, this one included, is a `reqwest::Error`.
+    reqwest::Response::from(http::Response::new(reqwest::Body::wrap(limited))).bytes().await
 }
