@@ -17,9 +17,8 @@ pub(crate) struct Operation {
     pub response: String,
     /// The generated type of its JSON body, when it takes one.
     pub body: Option<String>,
-    /// Its query parameters, as the document spells them, with their schema's
-    /// `type` and `format` (`integer/int64`, `string/`; empty when not given).
-    pub query: std::collections::BTreeMap<String, String>,
+    /// The names of its query parameters, as the document spells them.
+    pub query: std::collections::BTreeSet<String>,
     /// Its required parameters: builder setter and a Rust literal valid for
     /// the parameter's schema, or why no such literal can be written.
     pub required: Vec<(String, Result<String, String>)>,
@@ -58,26 +57,7 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 .iter()
                 .filter_map(|parameter| match parameter {
                     ReferenceOr::Item(openapiv3::Parameter::Query { parameter_data, .. }) => {
-                        let schema_type = match &parameter_data.format {
-                            openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
-                                match &schema.schema_kind {
-                                    openapiv3::SchemaKind::Type(openapiv3::Type::String(_)) => "string/".to_string(),
-                                    openapiv3::SchemaKind::Type(openapiv3::Type::Integer(integer)) => {
-                                        let format = match &integer.format {
-                                            openapiv3::VariantOrUnknownOrEmpty::Item(f) => {
-                                                format!("{f:?}").to_lowercase()
-                                            }
-                                            openapiv3::VariantOrUnknownOrEmpty::Unknown(f) => f.clone(),
-                                            openapiv3::VariantOrUnknownOrEmpty::Empty => String::new(),
-                                        };
-                                        format!("integer/{format}")
-                                    }
-                                    _ => String::from("/"),
-                                }
-                            }
-                            _ => String::from("/"),
-                        };
-                        Some((parameter_data.name.clone(), schema_type))
+                        Some(parameter_data.name.clone())
                     }
                     _ => None,
                 })

@@ -77,7 +77,7 @@ pub(crate) fn find(space: &TypeSpace, operations: &[Operation]) -> Found {
 
 /// The expression that asks for one page, when the operation takes paging input.
 fn page_input(space: &TypeSpace, types: &BTreeMap<String, Fields>, op: &Operation) -> Result<Option<String>, String> {
-    let query = |name: &str| op.query.contains_key(name);
+    let query = |name: &str| op.query.contains(name);
     // The setters take whatever converts to the parameter's type, which
     // `Number` does for every integer and text type the generator gives it.
     for (page, size) in [("page", "limit"), ("pageNo", "pageSize")] {

@@ -476,7 +476,7 @@ impl Report {
         self.row(
             "instructions per sequential call (callgrind)",
             &format!("SDK {sdk:.0}, raw reqwest {raw:.0} (runs of {few} and {many} calls)"),
-            &format!("**{:.2}x** raw", sdk / raw),
+            &format!("**{:.3}x** raw", sdk / raw),
         );
     }
 
