@@ -244,3 +244,81 @@ fn option_inner(space: &TypeSpace, id: &TypeId) -> Option<TypeId> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::{Options, generate, parse};
+
+    /// A GET operation with `query` parameters answering `response`.
+    fn get(id: &str, query: &[&str], response: &str) -> Value {
+        let parameters: Vec<Value> = query
+            .iter()
+            .map(|name| json!({"name": name, "in": "query", "required": false, "schema": {"type": "integer"}}))
+            .collect();
+        json!({"get": {"operationId": id, "parameters": parameters, "responses": {"200": {"description": "",
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}}}}})
+    }
+
+    /// A POST operation taking `body` and answering `response`.
+    fn post(id: &str, body: &str, response: &str) -> Value {
+        json!({"post": {"operationId": id,
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}},
+            "responses": {"200": {"description": "",
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}}}}})
+    }
+
+    fn object(properties: Value) -> Value {
+        json!({"type": "object", "properties": properties})
+    }
+
+    #[test]
+    fn each_shape_is_found_and_what_cannot_be_streamed_is_reported_with_why() {
+        let envelope = |data: Value| {
+            json!({"type": "object", "required": ["statusCode"], "properties": {
+                "statusCode": {"type": "integer"}, "message": {"type": "string"}, "data": data}})
+        };
+        let list = json!({"$ref": "#/components/schemas/ItemPage"});
+        let int = json!({"type": "integer"});
+        let document = json!({
+            "openapi": "3.0.1",
+            "info": {"title": "paging", "version": "3"},
+            "paths": {
+                "/query-page": get("queryPage", &["page", "limit"], "PageResp"),
+                "/page-no": get("pageNo", &["pageNo", "pageSize"], "PageResp"),
+                "/cursor": get("cursor", &["startIndex", "maxSize"], "PageResp"),
+                "/other-answer": get("otherAnswer", &["page", "limit"], "ItemResp"),
+                "/no-paging": get("noPaging", &["userId"], "PageResp"),
+                "/body-page": post("bodyPage", "TopDto", "PageResp"),
+                "/nested-page": post("nestedPage", "OptionsDto", "PageResp"),
+                "/scroll": post("scroll", "ScrollDto", "PageResp"),
+            },
+            "components": {"schemas": {
+                "Item": object(json!({"id": {"type": "string"}})),
+                "ItemPage": {"type": "object", "required": ["list", "totalCount"], "properties": {
+                    "list": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}, "totalCount": int}},
+                "PageResp": envelope(list),
+                "ItemResp": envelope(json!({"$ref": "#/components/schemas/Item"})),
+                "TopDto": object(json!({"page": int, "limit": int, "keywords": {"type": "string"}})),
+                "PaginationDto": object(json!({"page": int, "limit": int})),
+                "ListOptionsDto": object(json!({"pagination": {"$ref": "#/components/schemas/PaginationDto"}})),
+                "OptionsDto": object(json!({"options": {"$ref": "#/components/schemas/ListOptionsDto"}})),
+                "ScrollDto": object(json!({"scrollId": {"type": "string"}, "size": int})),
+            }}
+        });
+        let spec = parse(&document.to_string()).unwrap();
+        let generated = generate(&spec, Options::default()).unwrap();
+
+        assert_eq!(
+            generated.paging_summary,
+            "4 operations paginated; 3 take paging input without a stream (cursor, otherAnswer, scroll)"
+        );
+        for (id, why) in [("cursor", "cursor paging"), ("scroll", "scroll paging"), ("otherAnswer", "answer")] {
+            let line = generated.paging_table.lines().find(|l| l.contains(&format!("({id:?}"))).unwrap();
+            assert!(line.contains(why), "{line}");
+        }
+        // The nested body is reached through its optional steps, the filters kept.
+        assert!(generated.client.contains("body.options.get_or_insert_with(Default::default).pagination"));
+    }
+}
