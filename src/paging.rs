@@ -19,7 +19,8 @@ pub const MAX_PAGE_SIZE: i64 = 50;
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
-    /// The page's number, from 1.
+    /// The page's place in the walk, from 1: for a list walked by page
+    /// number, the number asked for.
     pub number: i64,
     /// Its items.
     pub items: Vec<T>,
@@ -29,8 +30,7 @@ pub struct Page<T> {
 
 /// A request builder of an operation that pages. In scope (`use
 /// authing::Paginated as _;`), its `.pages()` and `.items()` walk the list
-/// from the first page, with the filters of the request as built (the page
-/// and page size set on it are replaced).
+/// from the first page, with the filters of the request as built.
 ///
 /// ```no_run
 /// use authing::Paginated as _;
@@ -42,20 +42,26 @@ pub struct Page<T> {
 /// # }
 /// ```
 ///
-/// A stream ends after the last page: at `totalCount`, at a page shorter than
-/// the page size, or at a page that repeats the one before (a server that
-/// ignores the page number). An error is its last item.
+/// Most lists are walked by page number: the page and page size set on the
+/// request are replaced, and the stream ends at `totalCount`, at a page
+/// shorter than the page size, or at a page that repeats the one before (a
+/// server that ignores the page number). A few are walked by the cursor the
+/// server gives with each page (`listDnef`'s `startIndex`,
+/// `getAllMetadataRow`'s `scrollId`): a cursor set on the request is where
+/// the walk begins, and the stream ends when the server marks the last page,
+/// at an empty page, or when the cursor does not move on. Either way, an
+/// error is the stream's last item.
 pub trait Paginated: Operation + Clone {
     /// The type of the list's items.
     type Item: Serialize;
 
-    /// The same request, for page `page` (from 1) of `size` items.
+    /// The same request, for the page at `at`, of `size` items.
     #[doc(hidden)]
-    fn for_page(self, page: i64, size: i64) -> Self;
+    fn for_page(self, at: &At, size: i64) -> Self;
 
-    /// The items of a page's answer, and the list's total count when given.
+    /// A page's answer: its items, the list's total count when given, and where the next page is.
     #[doc(hidden)]
-    fn split(data: <Self::Envelope as Envelope>::Data) -> (Vec<Self::Item>, Option<i64>);
+    fn split(data: <Self::Envelope as Envelope>::Data) -> Split<Self::Item>;
 
     /// The pages, of [`MAX_PAGE_SIZE`] items.
     fn pages<'a>(self) -> impl Stream<Item = Result<Page<Self::Item>>> + Send + 'a
@@ -72,7 +78,8 @@ pub trait Paginated: Operation + Clone {
         Self: 'a,
         Self::Item: Send,
     {
-        let walk = Walk { request: self, size: size.max(1), next: 1, seen: 0, previous: None, done: false };
+        let walk =
+            Walk { request: self, size: size.max(1), at: At::First, number: 1, seen: 0, previous: None, done: false };
         futures_util::stream::unfold(walk, Walk::step)
     }
 
@@ -92,11 +99,103 @@ pub trait Paginated: Operation + Clone {
     }
 }
 
+/// Where a page is: what the request for it carries.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum At {
+    /// The first page: page 1, or the request as built when the list is walked by cursor.
+    First,
+    /// Page `n`, from 1.
+    Number(i64),
+    /// The start index the server gave for the next page.
+    Index(i64),
+    /// The scroll id the server gave for the next page.
+    Scroll(String),
+}
+
+impl At {
+    /// The page number to ask for.
+    pub fn page_number(&self) -> i64 {
+        match self {
+            At::Number(number) => *number,
+            _ => 1,
+        }
+    }
+}
+
+/// What a page's answer says.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Split<T> {
+    pub items: Vec<T>,
+    pub total_count: Option<i64>,
+    pub next: Next,
+}
+
+impl<T> Split<T> {
+    /// A page of a list walked by page number.
+    pub fn numbered(items: Vec<T>, total_count: Option<i64>) -> Self {
+        Split { items, total_count, next: Next::Numbered }
+    }
+
+    /// An answer without data: no items, and so the end.
+    pub fn empty() -> Self {
+        Split { items: Vec::new(), total_count: None, next: Next::End }
+    }
+}
+
+/// Where the page after this one is.
+#[doc(hidden)]
+#[derive(Debug, PartialEq)]
+pub enum Next {
+    /// The next page number.
+    Numbered,
+    /// Where the server says.
+    At(At),
+    /// Nowhere: the server marked this page the last.
+    End,
+}
+
+impl Next {
+    /// After a page answered with `nextStartIndex` and `truncated`: the
+    /// server marks the last page with an index below 0 or `truncated: false`.
+    pub fn index(next: Option<i64>, truncated: Option<bool>) -> Self {
+        match next {
+            Some(index) if index >= 0 && truncated != Some(false) => Next::At(At::Index(index)),
+            _ => Next::End,
+        }
+    }
+
+    /// After a page answered with a `scrollId`: none, or an empty one, is the end.
+    pub fn scroll(id: Option<String>) -> Self {
+        match id {
+            Some(id) if !id.is_empty() => Next::At(At::Scroll(id)),
+            _ => Next::End,
+        }
+    }
+}
+
+/// The items of a list the document leaves untyped: its elements when it is an array.
+#[doc(hidden)]
+pub fn values(list: serde_json::Value) -> Vec<serde_json::Value> {
+    match list {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Null => Vec::new(),
+        other => {
+            tracing::warn!(list = %other, "a list answered as something else than an array; taken as empty");
+            Vec::new()
+        }
+    }
+}
+
 /// Where a walk through the pages is.
 struct Walk<O: Paginated> {
     request: O,
     size: i64,
-    next: i64,
+    /// The page to fetch next.
+    at: At,
+    /// Its number in the walk, from 1.
+    number: i64,
     /// Items received so far.
     seen: i64,
     /// A fingerprint of the previous page's items, to see a page repeated.
@@ -109,9 +208,9 @@ impl<O: Paginated> Walk<O> {
         if self.done {
             return None;
         }
-        let number = self.next;
-        let request = self.request.clone().for_page(number, self.size);
-        let (items, total_count) = match Call::new(request).into_future().await {
+        let number = self.number;
+        let request = self.request.clone().for_page(&self.at, self.size);
+        let Split { items, total_count, next } = match Call::new(request).into_future().await {
             Ok(data) => O::split(data),
             Err(error) => {
                 self.done = true;
@@ -126,9 +225,25 @@ impl<O: Paginated> Walk<O> {
             return None;
         }
         self.seen += items.len() as i64;
-        self.next += 1;
+        self.number += 1;
         self.previous = Some(fingerprint);
-        self.done = (items.len() as i64) < self.size || total_count.is_some_and(|total| self.seen >= total);
+        let whole_list = total_count.is_some_and(|total| self.seen >= total);
+        let short = (items.len() as i64) < self.size;
+        match next {
+            Next::Numbered => {
+                self.done = whole_list || short;
+                self.at = At::Number(self.number);
+            }
+            Next::At(at) => {
+                let stuck = matches!((&self.at, &at), (At::Index(before), At::Index(after)) if after <= before);
+                if stuck {
+                    tracing::warn!(operation = O::ID, page = number, "the server's cursor did not move on; stopping");
+                }
+                self.done = whole_list || stuck;
+                self.at = at;
+            }
+            Next::End => self.done = true,
+        }
         Some((Ok(Page { number, items, total_count }), self))
     }
 }
@@ -150,6 +265,14 @@ pub struct Number(pub i64);
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct OutOfRange;
+
+impl std::fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the page number or size does not fit the field")
+    }
+}
+
+impl std::error::Error for OutOfRange {}
 
 macro_rules! number_converts_to {
     ($($ty:ty),*) => {$(
@@ -209,21 +332,46 @@ impl TryFrom<Number> for serde_json::Value {
     }
 }
 
+// An optional body field's builder setter takes what converts to its `Option`.
+macro_rules! number_converts_to_option {
+    ($($ty:ty),*) => {$(
+        impl TryFrom<Number> for Option<$ty> {
+            type Error = OutOfRange;
+
+            fn try_from(number: Number) -> std::result::Result<Self, OutOfRange> {
+                <$ty>::try_from(number).map(Some)
+            }
+        }
+    )*};
+}
+number_converts_to_option!(
+    i32,
+    i64,
+    u32,
+    u64,
+    f64,
+    std::num::NonZeroU32,
+    std::num::NonZeroU64,
+    std::num::NonZeroI64,
+    String,
+    serde_json::Value
+);
+
 /// Implements [`Paginated`] for one generated builder: how it asks for a
-/// page, and how a page's answer splits into items and a total.
+/// page, and what a page's answer says.
 macro_rules! paginated {
-    ($builder:ident => $item:ty, |$this:ident, $page:ident, $size:ident| $for_page:expr, |$data:ident| $split:expr) => {
+    ($builder:ident => $item:ty, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$data:ident| $split:expr) => {
         impl $crate::paging::Paginated for builder::$builder<'_> {
             type Item = $item;
 
-            fn for_page(self, $page: i64, $size: i64) -> Self {
+            fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
                 let $this = self;
                 $for_page
             }
 
             fn split(
                 $data: <<Self as $crate::operation::Operation>::Envelope as $crate::envelope::Envelope>::Data,
-            ) -> (::std::vec::Vec<$item>, ::std::option::Option<i64>) {
+            ) -> $crate::paging::Split<$item> {
                 $split
             }
         }

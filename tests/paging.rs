@@ -37,17 +37,31 @@ fn every_operation_that_takes_paging_input_is_accounted_for() {
         println!("  {id}: {why}");
     }
     // From the current document; a new document that changes these says so here.
-    assert_eq!(PAGINATED.len(), 72);
+    assert_eq!(PAGINATED.len(), 80);
     assert_eq!(PAGINATED.len() + NOT_STREAMED.len(), 84);
-    for id in ["listRoles", "pendList", "postListBatch", "listUsers", "getUserActionLogs", "getWebhookLogs"] {
+    for id in [
+        "listRoles",
+        "pendList",
+        "postListBatch",
+        "listUsers",
+        "getUserActionLogs",
+        "getWebhookLogs",
+        "listDnef",
+        "getAllMetadataRow",
+        "searchDepartmentsList",
+        "listRoleAssignments",
+        "queryLdapLog",
+    ] {
         assert!(PAGINATED.contains(&id), "{id} should be paginated");
     }
-    for id in ["listDnef", "getAllMetadataRow"] {
-        assert!(NOT_STREAMED.iter().any(|(n, _)| *n == id), "{id} should be reported");
-    }
+    // Their answers, as the document has them, hold no list.
+    let reported: Vec<&str> = NOT_STREAMED.iter().map(|(id, _)| *id).collect();
+    assert_eq!(reported, ["listNamespaceRoles", "listOperate", "listPolicyUserAttributionDetail", "listSyncJobLogs"]);
 }
 
-/// The item schema of an operation's list answer.
+/// The item schema of an operation's list answer: of `data.list`, of
+/// `data` when it is an array, or of its one array field; an object with an
+/// `id` when the document leaves the items untyped.
 fn item_schema(path: &str, method: &str) -> Value {
     let doc = &*DOCUMENT;
     // A `$ref`, or an `allOf` of one.
@@ -61,8 +75,26 @@ fn item_schema(path: &str, method: &str) -> Value {
     let operation = &doc["paths"][path][method];
     let envelope = resolve(&operation["responses"]["200"]["content"]["application/json"]["schema"]);
     let data = resolve(&envelope["properties"]["data"]);
-    data["properties"]["list"]["items"].clone()
+    let list = match data["type"].as_str() {
+        Some("array") => &data,
+        _ => data["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|field| field["type"] == "array")
+            .unwrap_or(&Value::Null),
+    };
+    match &list["items"] {
+        Value::Null => json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}),
+        items => items.clone(),
+    }
 }
+
+/// A page's `data`: the items, and how many the whole list has.
+type Answer = fn(Vec<Value>) -> Value;
+
+/// `{totalCount, list}`, the answer of most lists.
+const LIST_AND_TOTAL: Answer = |items| json!({"totalCount": TOTAL, "list": items});
 
 /// Item `n` of the list: a sample of the item schema, told apart from the
 /// others by its first string field.
@@ -92,9 +124,9 @@ fn asked(request: &Request) -> (usize, usize) {
     panic!("no page in {request:?}");
 }
 
-/// A server whose list at `on` has `TOTAL` items, answered page by page;
-/// `fail_page` is answered with a failure envelope instead.
-async fn list_server(on: &str, method_name: &str, fail_page: Option<usize>) -> MockServer {
+/// A server whose list at `on` has `TOTAL` items, answered page by page as
+/// `answer` puts them; `fail_page` is answered with a failure envelope instead.
+async fn list_server(on: &str, method_name: &str, fail_page: Option<usize>, answer: Answer) -> MockServer {
     let server = MockServer::start().await;
     mount_tokens(&server, 7200).await;
     let schema = item_schema(on, &method_name.to_lowercase());
@@ -106,7 +138,7 @@ async fn list_server(on: &str, method_name: &str, fail_page: Option<usize>) -> M
                 return ResponseTemplate::new(200).set_body_json(json!({"statusCode": 500, "message": "busy"}));
             }
             let items: Vec<Value> = ((page - 1) * size..(page * size).min(TOTAL)).map(|n| item(&schema, n)).collect();
-            ok(json!({"totalCount": TOTAL, "list": items}))
+            ok(answer(items))
         })
         .mount(&server)
         .await;
@@ -123,7 +155,21 @@ where
     F: FnOnce(ManagementClient) -> S,
     S: std::future::Future<Output = Vec<usize>>,
 {
-    let server = list_server(on, method_name, None).await;
+    walks_three_pages_of(on, method_name, LIST_AND_TOTAL, pages, filter).await;
+}
+
+/// [`walks_three_pages`], with pages answered as `answer` puts them.
+async fn walks_three_pages_of<F, S>(
+    on: &str,
+    method_name: &str,
+    answer: Answer,
+    pages: F,
+    filter: impl Fn(&Request) -> bool,
+) where
+    F: FnOnce(ManagementClient) -> S,
+    S: std::future::Future<Output = Vec<usize>>,
+{
+    let server = list_server(on, method_name, None, answer).await;
     let sizes = pages(client(&server)).await;
     assert_eq!(sizes, [3, 3, 1], "{on}: page sizes");
     let sent = requests(&server, on).await;
@@ -202,8 +248,151 @@ async fn body_pagination() {
 }
 
 #[tokio::test]
+async fn data_that_is_the_list_without_a_total_ends_at_a_short_page() {
+    walks_three_pages_of(
+        "/api/v3/search-departments-list",
+        "POST",
+        |items| json!(items),
+        |client| async move { page_sizes!(client.search_departments_list().body_map(|b| b.organization_code("o1"))) },
+        |r| body_has(r, "/organizationCode", "o1"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_list_under_another_name() {
+    walks_three_pages_of(
+        "/api/v3/list-role-assignments",
+        "GET",
+        |items| json!({"totalCount": TOTAL, "data": items}),
+        |client| async move { page_sizes!(client.list_role_assignments().role_code("admin")) },
+        |r| query_has(r, "roleCode", "admin"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_list_the_document_leaves_untyped_gives_json_values() {
+    walks_three_pages_of(
+        "/api/v3/get-ldap-server-log",
+        "GET",
+        LIST_AND_TOTAL,
+        |client| async move { page_sizes!(client.query_ldap_log().type_(2)) },
+        |r| query_has(r, "type", "2"),
+    )
+    .await;
+}
+
+/// A server whose `listDnef` list has `TOTAL` items, answered from the
+/// `startIndex` asked for (from 0 when none), with the next one, or -1 after
+/// the last page.
+async fn cursor_server() -> MockServer {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    let schema = item_schema("/api/v3/list-dnef", "get");
+    Mock::given(path("/api/v3/list-dnef"))
+        .respond_with(move |request: &Request| {
+            let query =
+                |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.parse().unwrap());
+            let (start, size): (usize, usize) = (query("startIndex").unwrap_or(0), query("maxSize").unwrap());
+            let end = (start + size).min(TOTAL);
+            let items: Vec<Value> = (start..end).map(|n| item(&schema, n)).collect();
+            let next = if end < TOTAL { end as i64 } else { -1 };
+            ok(json!({"list": items, "nextStartIndex": next, "truncated": end < TOTAL}))
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+fn start_indexes(requests: &[Request]) -> Vec<Option<String>> {
+    let start = |r: &Request| r.url.query_pairs().find(|(k, _)| k == "startIndex").map(|(_, v)| v.into_owned());
+    requests.iter().map(start).collect()
+}
+
+#[tokio::test]
+async fn query_start_index_cursor() {
+    let server = cursor_server().await;
+    let sizes = page_sizes!(client(&server).list_dnef().namespace_code("ns").resource_code("rc"));
+    assert_eq!(sizes, [3, 3, 1]);
+    let sent = requests(&server, "/api/v3/list-dnef").await;
+    // The first page is the request as built; the next ones start where the server said.
+    assert_eq!(start_indexes(&sent), [None, Some("3".into()), Some("6".into())]);
+    assert!(sent.iter().all(|r| query_has(r, "maxSize", "3") && query_has(r, "namespaceCode", "ns")));
+}
+
+#[tokio::test]
+async fn a_cursor_set_on_the_request_is_where_the_walk_begins() {
+    let server = cursor_server().await;
+    let client = client(&server);
+    let sizes = page_sizes!(client.list_dnef().namespace_code("ns").resource_code("rc").start_index(5));
+    assert_eq!(sizes, [2]);
+    assert_eq!(start_indexes(&requests(&server, "/api/v3/list-dnef").await), [Some("5".into())]);
+}
+
+#[tokio::test]
+async fn a_cursor_that_does_not_move_on_ends_the_walk() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    let schema = item_schema("/api/v3/list-dnef", "get");
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    // New items every time, but always the same next index.
+    Mock::given(path("/api/v3/list-dnef"))
+        .respond_with(move |_: &Request| {
+            let n = answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let items: Vec<Value> = (n * 3..n * 3 + 3).map(|n| item(&schema, n)).collect();
+            ok(json!({"list": items, "nextStartIndex": 3, "truncated": true}))
+        })
+        .mount(&server)
+        .await;
+
+    let sizes = page_sizes!(client(&server).list_dnef().namespace_code("ns").resource_code("rc"));
+
+    assert_eq!(sizes, [3, 3]);
+    assert_eq!(requests(&server, "/api/v3/list-dnef").await.len(), 2);
+}
+
+#[tokio::test]
+async fn body_scroll_id() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    // The scroll id says where the next page starts; an empty page ends the list.
+    Mock::given(path("/api/v3/metadata/get-all-row-by-scrollid"))
+        .respond_with(|request: &Request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            let start: usize =
+                body["scrollId"].as_str().map_or(0, |id| id.trim_start_matches("after-").parse().unwrap());
+            let end = (start + body["size"].as_u64().unwrap() as usize).min(TOTAL);
+            let rows: Vec<String> = (start..end).map(|n| format!("row-{n}")).collect();
+            ok(json!({"list": rows, "scrollId": format!("after-{end}")}))
+        })
+        .mount(&server)
+        .await;
+
+    let rows: Vec<Vec<String>> = client(&server)
+        .get_all_metadata_row()
+        .body_map(|b| b.model_id("m1"))
+        .pages_of(3)
+        .map_ok(|page| page.items)
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(rows.concat(), (0..TOTAL).map(|n| format!("row-{n}")).collect::<Vec<_>>());
+    assert_eq!(rows.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
+    let sent: Vec<Value> = requests(&server, "/api/v3/metadata/get-all-row-by-scrollid")
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let scroll_ids: Vec<&Value> = sent.iter().map(|body| &body["scrollId"]).collect();
+    assert_eq!(scroll_ids, [&Value::Null, &json!("after-3"), &json!("after-6"), &json!("after-7")]);
+    assert!(sent.iter().all(|body| body["size"] == 3 && body["modelId"] == "m1"), "{sent:?}");
+}
+
+#[tokio::test]
 async fn items_come_in_order_from_pages_of_fifty_by_default() {
-    let server = list_server("/api/v3/list-roles", "GET", None).await;
+    let server = list_server("/api/v3/list-roles", "GET", None, LIST_AND_TOTAL).await;
     let roles: Vec<_> = client(&server).list_roles().items().try_collect().await.unwrap();
     assert_eq!(roles.len(), TOTAL);
     let sent = requests(&server, "/api/v3/list-roles").await;
@@ -214,7 +403,7 @@ async fn items_come_in_order_from_pages_of_fifty_by_default() {
 
 #[tokio::test]
 async fn an_error_on_page_two_is_an_item_and_ends_the_stream() {
-    let server = list_server("/api/v3/list-roles", "GET", Some(2)).await;
+    let server = list_server("/api/v3/list-roles", "GET", Some(2), LIST_AND_TOTAL).await;
     let pages: Vec<_> = client(&server).list_roles().pages_of(3).collect().await;
     assert_eq!(pages.len(), 2);
     assert_eq!(pages[0].as_ref().unwrap().items.len(), 3);

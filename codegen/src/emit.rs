@@ -100,7 +100,7 @@ pub(crate) fn paging_glue(operations: &[Operation], paging: &Found) -> String {
         if let Some(Paging { item, for_page, split }) = paging.paginated.get(&op.id) {
             writeln!(
                 out,
-                "crate::paging::paginated!({} => {item}, |this, page, size| {for_page}, |data| {split});",
+                "crate::paging::paginated!({} => {item}, |this, at, size| {for_page}, |data| {split});",
                 op.builder
             )
             .expect("writing to a String");
