@@ -1,17 +1,19 @@
 //! Pagination: every operation that pages (found in the document by
 //! `authing-codegen`) implements [`Paginated`], whose `.pages()` and
 //! `.items()` fetch the pages of the request the caller built, lazily, as a
-//! [`Stream`].
+//! [`Stream`], and `.json_pages()` and `.json_items()` the same untyped.
 
-use std::future::IntoFuture as _;
+use std::future::{Future, IntoFuture as _};
 use std::hash::{Hash as _, Hasher as _};
 
 use futures_util::{Stream, StreamExt as _};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::envelope::Envelope;
 use crate::error::Result;
 use crate::operation::{Call, Operation};
+use crate::untyped::Json;
 
 /// The most items Authing gives in one page, and the page size used unless another is asked for.
 pub const MAX_PAGE_SIZE: i64 = 50;
@@ -30,7 +32,8 @@ pub struct Page<T> {
 
 /// A request builder of an operation that pages. In scope (`use
 /// authing::Paginated as _;`), its `.pages()` and `.items()` walk the list
-/// from the first page, with the filters of the request as built.
+/// with the filters of the request as built, and `.json_pages()` and
+/// `.json_items()` do the same untyped, as `.json()` does one call.
 ///
 /// ```no_run
 /// use authing::Paginated as _;
@@ -52,16 +55,21 @@ pub struct Page<T> {
 /// at an empty page, or when the cursor does not move on. Either way, an
 /// error is the stream's last item.
 pub trait Paginated: Operation + Clone {
-    /// The type of the list's items.
+    /// The type of the list's items: a generated type, or JSON for the few
+    /// operations whose documented answer holds no list.
     type Item: Serialize;
+
+    /// How the next page is found.
+    #[doc(hidden)]
+    const BY: By;
 
     /// The same request, for the page at `at`, of `size` items.
     #[doc(hidden)]
     fn for_page(self, at: &At, size: i64) -> Self;
 
-    /// A page's answer: its items, the list's total count when given, and where the next page is.
+    /// Sends the request for one page, and reads what its answer says.
     #[doc(hidden)]
-    fn split(data: <Self::Envelope as Envelope>::Data) -> Split<Self::Item>;
+    fn fetch(self) -> impl Future<Output = Result<Split<Self::Item>>> + Send;
 
     /// The pages, of [`MAX_PAGE_SIZE`] items.
     fn pages<'a>(self) -> impl Stream<Item = Result<Page<Self::Item>>> + Send + 'a
@@ -78,9 +86,7 @@ pub trait Paginated: Operation + Clone {
         Self: 'a,
         Self::Item: Send,
     {
-        let walk =
-            Walk { request: self, size: size.max(1), at: At::First, number: 1, seen: 0, previous: None, done: false };
-        futures_util::stream::unfold(walk, Walk::step)
+        walk(self, size, Self::fetch)
     }
 
     /// Every item of every page, fetched a page of [`MAX_PAGE_SIZE`] at a time.
@@ -89,14 +95,59 @@ pub trait Paginated: Operation + Clone {
         Self: 'a,
         Self::Item: Send + 'a,
     {
-        self.pages().flat_map(|page| {
-            let items: Vec<Result<Self::Item>> = match page {
-                Ok(page) => page.items.into_iter().map(Ok).collect(),
-                Err(error) => vec![Err(error)],
-            };
-            futures_util::stream::iter(items)
-        })
+        flatten(self.pages())
     }
+
+    /// The pages untyped, of [`MAX_PAGE_SIZE`] items: for when the typed
+    /// answer cannot be read. The list is found wherever the answer has it
+    /// (`list`, `data` itself, or its one array field).
+    fn json_pages<'a>(self) -> impl Stream<Item = Result<Page<serde_json::Value>>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        self.json_pages_of(MAX_PAGE_SIZE)
+    }
+
+    /// The pages untyped, of `size` items (at least 1).
+    fn json_pages_of<'a>(self, size: i64) -> impl Stream<Item = Result<Page<serde_json::Value>>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        walk(self, size, fetch_json::<Self>)
+    }
+
+    /// Every item of every page untyped, fetched a page of [`MAX_PAGE_SIZE`] at a time.
+    fn json_items<'a>(self) -> impl Stream<Item = Result<serde_json::Value>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        flatten(self.json_pages())
+    }
+}
+
+/// The items of a stream of pages, an error ending it as it ends the pages.
+fn flatten<'a, T: Send + 'a>(
+    pages: impl Stream<Item = Result<Page<T>>> + Send + 'a,
+) -> impl Stream<Item = Result<T>> + Send + 'a {
+    pages.flat_map(|page| {
+        let items: Vec<Result<T>> = match page {
+            Ok(page) => page.items.into_iter().map(Ok).collect(),
+            Err(error) => vec![Err(error)],
+        };
+        futures_util::stream::iter(items)
+    })
+}
+
+/// How a list's next page is found.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum By {
+    /// The next page number.
+    Number,
+    /// The answer's `nextStartIndex`.
+    Index,
+    /// The answer's `scrollId`.
+    Scroll,
 }
 
 /// Where a page is: what the request for it carries.
@@ -125,7 +176,7 @@ impl At {
 
 /// What a page's answer says.
 #[doc(hidden)]
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Split<T> {
     pub items: Vec<T>,
     pub total_count: Option<i64>,
@@ -177,10 +228,10 @@ impl Next {
 
 /// The items of a list the document leaves untyped: its elements when it is an array.
 #[doc(hidden)]
-pub fn values(list: serde_json::Value) -> Vec<serde_json::Value> {
+pub fn values(list: Value) -> Vec<Value> {
     match list {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Null => Vec::new(),
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
         other => {
             tracing::warn!(list = %other, "a list answered as something else than an array; taken as empty");
             Vec::new()
@@ -188,9 +239,78 @@ pub fn values(list: serde_json::Value) -> Vec<serde_json::Value> {
     }
 }
 
-/// Where a walk through the pages is.
-struct Walk<O: Paginated> {
+/// [`Paginated::fetch`] of an operation with a typed list: its answer's
+/// `data` split by `split`.
+#[doc(hidden)]
+pub async fn fetch_typed<O: Operation, T>(
     request: O,
+    split: fn(<O::Envelope as Envelope>::Data) -> Split<T>,
+) -> Result<Split<T>> {
+    Call::new(request).into_future().await.map(split)
+}
+
+/// [`Paginated::fetch`] untyped: the answer's `data` as JSON, its list found wherever it is.
+#[doc(hidden)]
+pub async fn fetch_json<O: Paginated>(request: O) -> Result<Split<Value>> {
+    Ok(json_split(O::ID, Json::new(request).into_future().await?, O::BY))
+}
+
+/// What a page's `data`, as JSON, says: the list is `data` itself, its
+/// `list`, or its one array field; the total is `totalCount`; the next page
+/// is found `by` the number or the cursor given.
+fn json_split(operation: &str, data: Value, by: By) -> Split<Value> {
+    let Value::Object(mut data) = data else {
+        let next = if by == By::Number { Next::Numbered } else { Next::End };
+        return Split { items: values(data), total_count: None, next };
+    };
+    let list = match data.remove("list") {
+        Some(list) => Some(list),
+        None => {
+            let mut arrays = data.iter().filter(|(_, value)| value.is_array()).map(|(name, _)| name.clone());
+            match (arrays.next(), arrays.next()) {
+                (Some(name), None) => data.remove(&name),
+                _ => None,
+            }
+        }
+    };
+    let items = list.map(values).unwrap_or_else(|| {
+        tracing::warn!(operation, "the answer holds no list; taken as an empty page");
+        Vec::new()
+    });
+    let total_count = match data.get("totalCount") {
+        Some(Value::Number(total)) => total.as_i64(),
+        Some(Value::String(total)) => total.parse().ok(),
+        _ => None,
+    };
+    let next = match by {
+        By::Number => Next::Numbered,
+        By::Index => Next::index(
+            data.get("nextStartIndex").and_then(Value::as_i64),
+            data.get("truncated").and_then(Value::as_bool),
+        ),
+        By::Scroll => Next::scroll(data.get("scrollId").and_then(Value::as_str).map(str::to_owned)),
+    };
+    Split { items, total_count, next }
+}
+
+/// The pages of `request`, of `size` items, each fetched with `fetch`.
+fn walk<'a, O, T, F, Fut>(request: O, size: i64, fetch: F) -> impl Stream<Item = Result<Page<T>>> + Send + 'a
+where
+    O: Paginated + 'a,
+    T: Serialize + Send + 'a,
+    F: Fn(O) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Split<T>>> + Send + 'a,
+{
+    let walk =
+        Walk { request, fetch, size: size.max(1), at: At::First, number: 1, seen: 0, previous: None, done: false };
+    futures_util::stream::unfold(walk, Walk::step)
+}
+
+/// Where a walk through the pages is.
+struct Walk<O, F> {
+    request: O,
+    /// Sends the request for a page and reads its answer.
+    fetch: F,
     size: i64,
     /// The page to fetch next.
     at: At,
@@ -203,15 +323,21 @@ struct Walk<O: Paginated> {
     done: bool,
 }
 
-impl<O: Paginated> Walk<O> {
-    async fn step(mut self) -> Option<(Result<Page<O::Item>>, Self)> {
+impl<O, T, F, Fut> Walk<O, F>
+where
+    O: Paginated,
+    T: Serialize,
+    F: Fn(O) -> Fut,
+    Fut: Future<Output = Result<Split<T>>>,
+{
+    async fn step(mut self) -> Option<(Result<Page<T>>, Self)> {
         if self.done {
             return None;
         }
         let number = self.number;
         let request = self.request.clone().for_page(&self.at, self.size);
-        let Split { items, total_count, next } = match Call::new(request).into_future().await {
-            Ok(data) => O::split(data),
+        let Split { items, total_count, next } = match (self.fetch)(request).await {
+            Ok(split) => split,
             Err(error) => {
                 self.done = true;
                 return Some((Err(error), self));
@@ -357,24 +483,87 @@ number_converts_to_option!(
     serde_json::Value
 );
 
-/// Implements [`Paginated`] for one generated builder: how it asks for a
-/// page, and what a page's answer says.
+/// Implements [`Paginated`] for one generated builder: how the next page is
+/// found, how it asks for a page, and what a page's answer says (or `json`,
+/// for an answer read untyped).
 macro_rules! paginated {
-    ($builder:ident => $item:ty, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$data:ident| $split:expr) => {
+    ($builder:ident => json, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr) => {
         impl $crate::paging::Paginated for builder::$builder<'_> {
-            type Item = $item;
+            type Item = ::serde_json::Value;
+            const BY: $crate::paging::By = $crate::paging::By::$by;
 
             fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
                 let $this = self;
                 $for_page
             }
 
-            fn split(
-                $data: <<Self as $crate::operation::Operation>::Envelope as $crate::envelope::Envelope>::Data,
-            ) -> $crate::paging::Split<$item> {
-                $split
+            fn fetch(
+                self,
+            ) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<::serde_json::Value>>> + Send
+            {
+                $crate::paging::fetch_json(self)
+            }
+        }
+    };
+    ($builder:ident => $item:ty, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$data:ident| $split:expr) => {
+        impl $crate::paging::Paginated for builder::$builder<'_> {
+            type Item = $item;
+            const BY: $crate::paging::By = $crate::paging::By::$by;
+
+            fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
+                let $this = self;
+                $for_page
+            }
+
+            fn fetch(self) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<$item>>> + Send {
+                $crate::paging::fetch_typed(self, |$data| $split)
             }
         }
     };
 }
 pub(crate) use paginated;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn split(data: Value, by: By) -> Split<Value> {
+        json_split("listThings", data, by)
+    }
+
+    #[test]
+    fn json_pages_find_the_list_wherever_the_answer_has_it() {
+        let items = json!([{"id": "a"}, {"id": "b"}]);
+        let expected = |total_count| Split { items: values(items.clone()), total_count, next: Next::Numbered };
+
+        assert_eq!(split(json!({"list": items, "totalCount": 9}), By::Number), expected(Some(9)));
+        assert_eq!(split(items.clone(), By::Number), expected(None));
+        assert_eq!(split(json!({"data": items, "totalCount": "9", "page": 1}), By::Number), expected(Some(9)));
+    }
+
+    #[test]
+    fn json_pages_without_a_list_are_empty() {
+        for data in [json!({"id": "a"}), json!({"a": [], "b": []}), json!({"list": "a"}), Value::Null] {
+            assert_eq!(split(data.clone(), By::Number).items, Vec::<Value>::new(), "{data}");
+        }
+    }
+
+    #[test]
+    fn json_pages_follow_the_cursor_the_server_gives() {
+        let page = |data: Value, by| split(data, by).next;
+        let index =
+            |next: Value, truncated: Value| json!({"list": [1], "nextStartIndex": next, "truncated": truncated});
+
+        assert_eq!(page(index(json!(5), json!(true)), By::Index), Next::At(At::Index(5)));
+        assert_eq!(page(index(json!(5), Value::Null), By::Index), Next::At(At::Index(5)));
+        assert_eq!(page(index(json!(-1), json!(true)), By::Index), Next::End);
+        assert_eq!(page(index(json!(5), json!(false)), By::Index), Next::End);
+        assert_eq!(page(json!({"list": [1], "scrollId": "s2"}), By::Scroll), Next::At(At::Scroll("s2".into())));
+        assert_eq!(page(json!({"list": [1], "scrollId": ""}), By::Scroll), Next::End);
+        assert_eq!(page(json!({"list": [1]}), By::Scroll), Next::End);
+        // A list walked by cursor whose answer is the bare array has none to follow.
+        assert_eq!(page(json!([1]), By::Index), Next::End);
+    }
+}

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::envelope::Envelope;
 use crate::operation::Operation;
-use crate::paging::{Found, Paging};
+use crate::paging::{Found, Paging, TypedList};
 
 /// The code that plugs the generated code into the hand-written runtime: an
 /// `Envelope` impl per response type, an awaitable builder per operation.
@@ -97,24 +97,28 @@ pub(crate) fn operation_table(operations: &[Operation]) -> String {
 pub(crate) fn paging_glue(operations: &[Operation], paging: &Found) -> String {
     let mut out = String::from("\n// Added by authing-codegen: paginated operations.\n");
     for op in operations {
-        if let Some(Paging { item, for_page, split }) = paging.paginated.get(&op.id) {
-            writeln!(
-                out,
-                "crate::paging::paginated!({} => {item}, |this, at, size| {for_page}, |data| {split});",
-                op.builder
-            )
+        let Some(Paging { by, for_page, answer }) = paging.paginated.get(&op.id) else { continue };
+        let (item, split) = match answer {
+            Ok(TypedList { item, split }) => (item.as_str(), format!(", |data| {split}")),
+            Err(_) => ("json", String::new()),
+        };
+        writeln!(out, "crate::paging::paginated!({} => {item}, {by}, |this, at, size| {for_page}{split});", op.builder)
             .expect("writing to a String");
-        }
     }
     out
 }
 
-/// `PAGINATED`, the operations that page, and `NOT_STREAMED`, those that
-/// take paging input without a stream, with why.
+/// `PAGINATED`, the operations that page, `AS_JSON`, those of them whose
+/// pages are read as JSON, with why, and `NOT_STREAMED`, those that take
+/// paging input without a stream, with why.
 pub(crate) fn paging_table(paging: &Found) -> String {
     let mut out = String::from("/// The operations that page.\npub const PAGINATED: &[&str] = &[\n");
     for id in paging.paginated.keys() {
         writeln!(out, "    {id:?},").expect("writing to a String");
+    }
+    out.push_str("];\n/// The operations that page, read as JSON, and why.\npub const AS_JSON: &[(&str, &str)] = &[\n");
+    for (id, why) in paging.as_json() {
+        writeln!(out, "    ({id:?}, {why:?}),").expect("writing to a String");
     }
     out.push_str("];\n/// The operations that take paging input but have no stream, and why.\npub const NOT_STREAMED: &[(&str, &str)] = &[\n");
     for (id, why) in &paging.not_streamed {

@@ -33,7 +33,7 @@ pub struct Generated {
     pub operation_table: String,
     /// `CASES`, a call of every operation for the contract tests (`contract_cases.rs`).
     pub contract_cases: String,
-    /// `PAGINATED` and `NOT_STREAMED`: what paging was found (`paging.rs`).
+    /// `PAGINATED`, `AS_JSON` and `NOT_STREAMED`: what paging was found (`paging.rs`).
     pub paging_table: String,
     /// What paging was found, in one line.
     pub paging_summary: String,

@@ -7,7 +7,10 @@
 //! `options.pagination`, or `scrollId` + `size` (a scroll). It is paginated
 //! when its answer's `data` holds the list: `data` is an array, or an object
 //! with a `list` (or one array field), and for a cursor or a scroll, the next
-//! one. Whatever else takes paging input is reported with why, not guessed.
+//! one. An operation whose answer holds no list as the document has it is
+//! still paginated, its pages read as JSON (the list found wherever the real
+//! answer has it), and reported with why; one whose paging input cannot be
+//! set is reported, not guessed.
 
 use std::collections::BTreeMap;
 
@@ -15,12 +18,20 @@ use typify::{TypeDetails, TypeId, TypeSpace};
 
 use crate::operation::Operation;
 
-/// How one operation pages: Rust expressions for the runtime's `Paginated`.
+/// How one operation pages: Rust code for the runtime's `Paginated`.
 pub(crate) struct Paging {
-    /// The list's item type (`types::RoleDto`).
-    pub item: String,
+    /// How the next page is found: a variant of the runtime's `paging::By`.
+    pub by: &'static str,
     /// The request for a page: an expression of `this` (the builder), `at` and `size`.
     pub for_page: String,
+    /// The typed list, or why its pages are read as JSON.
+    pub answer: Result<TypedList, String>,
+}
+
+/// An answer's list, typed.
+pub(crate) struct TypedList {
+    /// The list's item type (`types::RoleDto`).
+    pub item: String,
     /// What a page's answer says (`crate::paging::Split`): an expression of `data`.
     pub split: String,
 }
@@ -33,12 +44,20 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    /// One line: how many operations page, and which take paging input without a stream.
+    /// The paginated operations whose pages are read as JSON, and why.
+    pub(crate) fn as_json(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.paginated.iter().filter_map(|(id, paging)| paging.answer.as_ref().err().map(|why| (id, why)))
+    }
+
+    /// One line: how many operations page, which of them as JSON, and which take paging input without a stream.
     pub(crate) fn summary(&self) -> String {
+        let as_json: Vec<&str> = self.as_json().map(|(id, _)| id.as_str()).collect();
         let not_streamed: Vec<&str> = self.not_streamed.keys().map(String::as_str).collect();
         format!(
-            "{} operations paginated; {} take paging input without a stream ({})",
+            "{} operations paginated, {} of them read as JSON ({}); {} take paging input without a stream ({})",
             self.paginated.len(),
+            as_json.len(),
+            as_json.join(", "),
             not_streamed.len(),
             not_streamed.join(", ")
         )
@@ -81,14 +100,13 @@ pub(crate) fn find(space: &TypeSpace, operations: &[Operation]) -> Found {
                 continue;
             }
         };
-        match page_answer(space, &types, &op.response, input.by) {
-            Ok((item, split)) => {
-                found.paginated.insert(op.id.clone(), Paging { item, for_page: input.for_page, split });
-            }
-            Err(why) => {
-                found.not_streamed.insert(op.id.clone(), why);
-            }
-        }
+        let answer = page_answer(space, &types, &op.response, input.by);
+        let by = match input.by {
+            By::Number => "Number",
+            By::Index => "Index",
+            By::Scroll => "Scroll",
+        };
+        found.paginated.insert(op.id.clone(), Paging { by, for_page: input.for_page, answer });
     }
     found
 }
@@ -239,7 +257,7 @@ fn page_answer(
     types: &BTreeMap<String, Fields>,
     response: &str,
     by: By,
-) -> Result<(String, String), String> {
+) -> Result<TypedList, String> {
     let no_list = || format!("its answer `{response}` has no list in its data");
     let envelope = types.get(response).ok_or_else(no_list)?;
     let data = envelope.get("data").ok_or_else(no_list)?;
@@ -286,7 +304,7 @@ fn page_answer(
         "" => split,
         unwrap => format!("{{ {unwrap}{split} }}"),
     };
-    Ok((item, split))
+    Ok(TypedList { item, split })
 }
 
 /// The item type and the items of `data`'s list: its `list`, or its one array field.
@@ -433,6 +451,7 @@ mod tests {
                 "/body-page": post("bodyPage", "TopDto", "PageResp"),
                 "/nested-page": post("nestedPage", "OptionsDto", "PageResp"),
                 "/scroll": post("scroll", "ScrollDto", "ScrollResp"),
+                "/bool-page": post("boolPage", "BoolPageDto", "PageResp"),
             },
             "components": {"schemas": {
                 "Item": object(json!({"id": {"type": "string"}})),
@@ -450,6 +469,7 @@ mod tests {
                 "PaginationDto": object(json!({"page": int, "limit": int})),
                 "ListOptionsDto": object(json!({"pagination": schema("PaginationDto")})),
                 "OptionsDto": object(json!({"options": schema("ListOptionsDto")})),
+                "BoolPageDto": object(json!({"page": {"type": "boolean"}, "limit": int})),
                 "ScrollDto": {"type": "object", "required": ["size"],
                     "properties": {"scrollId": {"type": "string"}, "size": int, "modelId": {"type": "string"}}},
             }}
@@ -459,9 +479,11 @@ mod tests {
 
         assert_eq!(
             generated.paging_summary,
-            "9 operations paginated; 3 take paging input without a stream (cursorWithoutNext, otherAnswer, pagesOfPages)"
+            "12 operations paginated, 3 of them read as JSON (cursorWithoutNext, otherAnswer, pagesOfPages); \
+             1 take paging input without a stream (boolPage)"
         );
         for (id, why) in [
+            ("boolPage", "its body's page is a `bool`"),
             ("cursorWithoutNext", "has no data.nextStartIndex"),
             ("otherAnswer", "has no list in its data"),
             ("pagesOfPages", "each with a list of its own"),
@@ -475,6 +497,9 @@ mod tests {
         };
         // The nested body is reached through its optional steps, the filters kept.
         assert!(glue("NestedPage").contains("body.options.get_or_insert_with(Default::default).pagination"));
+        // An answer without a list is read as JSON.
+        assert!(glue("OtherAnswer").contains("=> json, Number,"), "{}", glue("OtherAnswer"));
+        assert!(glue("CursorWithoutNext").contains("=> json, Index,"));
         // Each answer's list, wherever it is, and the next cursor.
         assert!(glue("ArrayAnswer").contains("Split::numbered(data, None)"));
         assert!(glue("ListElsewhere").contains("Split::numbered(data.data, "));
