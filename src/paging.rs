@@ -486,17 +486,22 @@ number_converts_to_option!(
 /// Implements [`Paginated`] for one generated builder: how the next page is
 /// found, how it asks for a page, and what a page's answer says (or `json`,
 /// for an answer read untyped).
+///
+/// `#[inline]` makes the methods compiled only in a program that walks that
+/// operation, not for all 84 in every build of this crate.
 macro_rules! paginated {
     ($builder:ident => json, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr) => {
         impl $crate::paging::Paginated for builder::$builder<'_> {
             type Item = ::serde_json::Value;
             const BY: $crate::paging::By = $crate::paging::By::$by;
 
+            #[inline]
             fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
                 let $this = self;
                 $for_page
             }
 
+            #[inline]
             fn fetch(
                 self,
             ) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<::serde_json::Value>>> + Send
@@ -510,11 +515,13 @@ macro_rules! paginated {
             type Item = $item;
             const BY: $crate::paging::By = $crate::paging::By::$by;
 
+            #[inline]
             fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
                 let $this = self;
                 $for_page
             }
 
+            #[inline]
             fn fetch(self) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<$item>>> + Send {
                 $crate::paging::fetch_typed(self, |$data| $split)
             }
