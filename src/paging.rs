@@ -256,8 +256,9 @@ pub async fn fetch_json<O: Paginated>(request: O) -> Result<Split<Value>> {
 }
 
 /// What a page's `data`, as JSON, says: the list is `data` itself, its
-/// `list`, or its one array field; the total is `totalCount`; the next page
-/// is found `by` the number or the cursor given.
+/// `list`, or its one array field (as `authing-codegen` finds a typed list);
+/// the total is `totalCount`; the next page is found `by` the number or the
+/// cursor given.
 fn json_split(operation: &str, data: Value, by: By) -> Split<Value> {
     let Value::Object(mut data) = data else {
         let next = if by == By::Number { Next::Numbered } else { Next::End };

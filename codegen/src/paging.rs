@@ -183,7 +183,7 @@ fn page_input(space: &TypeSpace, types: &BTreeMap<String, Fields>, op: &Operatio
     Ok(Some(Input { by: By::Number, for_page }))
 }
 
-/// The statement that sets the body field `field` to the number `value`,
+/// The statement that sets the body field `name` of `holder` to the number `value`,
 /// converted to the field's type; a required field the number does not fit
 /// is left as it is.
 fn set_number(name: &str, field: &Field, value: &str) -> String {
@@ -230,6 +230,7 @@ struct Field {
     /// Whether the document requires it.
     required: bool,
 }
+
 /// Steps from a body to the object holding the page: field, and whether an `Option`.
 type Steps = Vec<(String, bool)>;
 
@@ -307,7 +308,8 @@ fn page_answer(
     Ok(TypedList { item, split })
 }
 
-/// The item type and the items of `data`'s list: its `list`, or its one array field.
+/// The item type and the items of `data`'s list: its `list`, or its one array
+/// field (the rule the runtime's JSON pages follow too).
 fn list_of(space: &TypeSpace, fields: &Fields) -> Option<(String, String)> {
     let is_array =
         |field: &Field| space.get_type(&field.id).is_ok_and(|ty| matches!(ty.details(), TypeDetails::Vec(_)));

@@ -15,6 +15,9 @@ use crate::{prism, upstream_build};
 /// The current document, as the SDK imports it: `openapi/` must be what regen makes of it.
 const CURRENT_DOCUMENT: &str = "xtask/fixtures/authing-management-v3.json";
 
+/// The test that counts and prints the paginated operations.
+const PAGING_COUNT: &str = "every_operation_that_takes_paging_input_is_accounted_for";
+
 pub async fn run(root: &Path) -> Result<()> {
     let mut clock = Clock::default();
     clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
@@ -22,11 +25,13 @@ pub async fn run(root: &Path) -> Result<()> {
     clock.time("lints", step(root, "lints", &lints, &[])).await?;
     let docs = ["doc", "--no-deps", "--workspace"];
     clock.time("documentation", step(root, "documentation", &docs, &[("RUSTDOCFLAGS", "-D warnings")])).await?;
-    // The fault suite runs on its own, so that its tally is shown.
-    let tests = ["test", "--workspace", "--", "--skip", "every_fault_is_held"];
+    // The fault suite and the paging count run on their own, so that their tallies are shown.
+    let tests = ["test", "--workspace", "--", "--skip", "every_fault_is_held", "--skip", PAGING_COUNT];
     clock.time("tests", step(root, "tests", &tests, &[])).await?;
     let faults = ["test", "--workspace", "--test", "faults", "--", "--show-output"];
     clock.time("faults", step(root, "faults", &faults, &[])).await?;
+    let paging = ["test", "--workspace", "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
+    clock.time("paging count", step(root, "paging count", &paging, &[])).await?;
     println!("xtask: regen check: openapi/ is what regen makes of {CURRENT_DOCUMENT}");
     let check = RegenArgs { from: root.join(CURRENT_DOCUMENT).display().to_string(), dry_run: false, check: true };
     clock.time("regen check", regen::run(root, check)).await?;
