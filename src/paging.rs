@@ -492,26 +492,14 @@ number_converts_to_option!(
 /// operation, not for all 84 in every build of this crate.
 macro_rules! paginated {
     ($builder:ident => json, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr) => {
-        impl $crate::paging::Paginated for builder::$builder<'_> {
-            type Item = ::serde_json::Value;
-            const BY: $crate::paging::By = $crate::paging::By::$by;
-
-            #[inline]
-            fn for_page(self, $at: &$crate::paging::At, $size: i64) -> Self {
-                let $this = self;
-                $for_page
-            }
-
-            #[inline]
-            fn fetch(
-                self,
-            ) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<::serde_json::Value>>> + Send
-            {
-                $crate::paging::fetch_json(self)
-            }
-        }
+        $crate::paging::paginated!(@impl $builder => ::serde_json::Value, $by, |$this, $at, $size| $for_page,
+            |request| $crate::paging::fetch_json(request));
     };
     ($builder:ident => $item:ty, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$data:ident| $split:expr) => {
+        $crate::paging::paginated!(@impl $builder => $item, $by, |$this, $at, $size| $for_page,
+            |request| $crate::paging::fetch_typed(request, |$data| $split));
+    };
+    (@impl $builder:ident => $item:ty, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$request:ident| $fetch:expr) => {
         impl $crate::paging::Paginated for builder::$builder<'_> {
             type Item = $item;
             const BY: $crate::paging::By = $crate::paging::By::$by;
@@ -524,7 +512,8 @@ macro_rules! paginated {
 
             #[inline]
             fn fetch(self) -> impl ::std::future::Future<Output = $crate::Result<$crate::paging::Split<$item>>> + Send {
-                $crate::paging::fetch_typed(self, |$data| $split)
+                let $request = self;
+                $fetch
             }
         }
     };
