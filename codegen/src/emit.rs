@@ -38,11 +38,12 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
 }
 
 /// `CASES`: a call of every operation with its required parameters and body
-/// filled with values valid for their schemas, for the contract tests.
+/// filled with values valid for their schemas, for the contract tests, and
+/// for an operation that pages, a walk through its pages.
 ///
-/// The including file provides `Case`, `Call` and `body::<T>(operation_id)`,
-/// which samples the body from the document at run time.
-pub(crate) fn contract_cases(operations: &[Operation]) -> String {
+/// The including file provides `Case`, `Call`, `body::<T>(operation_id)`,
+/// which samples the body from the document at run time, and `walk(request)`.
+pub(crate) fn contract_cases(operations: &[Operation], paging: &Found) -> String {
     let mut out = String::from("/// A call of every operation of the document.\npub const CASES: &[Case] = &[\n");
     for op in operations {
         let mut call = format!("client.{}()", op.function);
@@ -56,15 +57,20 @@ pub(crate) fn contract_cases(operations: &[Operation]) -> String {
         if let Some(body) = &op.body {
             write!(call, ".body(body::<types::{body}>({:?}))", op.id).expect("writing to a String");
         }
+        let walk = match paging.paginated.contains_key(&op.id) {
+            true => format!("Some(|client| Box::pin(walk({call})))"),
+            false => "None".to_string(),
+        };
         match cannot {
             None => writeln!(
                 out,
-                "    Case {{ operation_id: {:?}, call: Some(|client| Box::pin(async move {{ {call}.await.map(drop) }})) }},",
+                "    Case {{ operation_id: {:?}, call: Some(|client| Box::pin(async move {{ {call}.await.map(drop) }})), \
+                 walk: {walk} }},",
                 op.id
             ),
             Some(why) => writeln!(
                 out,
-                "    Case {{ operation_id: {:?}, call: None }}, // cannot fill {why}",
+                "    Case {{ operation_id: {:?}, call: None, walk: None }}, // cannot fill {why}",
                 op.id
             ),
         }

@@ -31,7 +31,7 @@ pub struct Generated {
     pub client: String,
     /// `OPERATIONS`, every operation with its method (`operations.rs`).
     pub operation_table: String,
-    /// `CASES`, a call of every operation for the contract tests (`contract_cases.rs`).
+    /// `CASES`, a call of every operation, and a walk of every one that pages, for the contract tests (`contract_cases.rs`).
     pub contract_cases: String,
     /// `PAGINATED`, `AS_JSON` and `NOT_STREAMED`: what paging was found (`paging.rs`).
     pub paging_table: String,
@@ -81,7 +81,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     Ok(Generated {
         client,
         operation_table: emit::operation_table(&operations),
-        contract_cases: emit::contract_cases(&operations),
+        contract_cases: emit::contract_cases(&operations, &paging),
         paging_table: emit::paging_table(&paging),
         paging_summary: paging.summary(),
     })
