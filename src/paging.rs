@@ -80,7 +80,9 @@ pub trait Paginated: Operation + Clone {
         self.pages_of(MAX_PAGE_SIZE)
     }
 
-    /// The pages, of `size` items (at least 1).
+    /// The pages, of `size` items: at least 1, and for a list walked by page
+    /// number at most [`MAX_PAGE_SIZE`], since a server that gave fewer than
+    /// asked would end the walk early.
     fn pages_of<'a>(self, size: i64) -> impl Stream<Item = Result<Page<Self::Item>>> + Send + 'a
     where
         Self: 'a,
@@ -108,7 +110,7 @@ pub trait Paginated: Operation + Clone {
         self.json_pages_of(MAX_PAGE_SIZE)
     }
 
-    /// The pages untyped, of `size` items (at least 1).
+    /// The pages untyped, of `size` items, bounded as for [`pages_of`](Self::pages_of).
     fn json_pages_of<'a>(self, size: i64) -> impl Stream<Item = Result<Page<serde_json::Value>>> + Send + 'a
     where
         Self: 'a,
@@ -302,8 +304,12 @@ where
     F: Fn(O) -> Fut + Send + 'a,
     Fut: Future<Output = Result<Split<T>>> + Send + 'a,
 {
-    let walk =
-        Walk { request, fetch, size: size.max(1), at: At::First, number: 1, seen: 0, previous: None, done: false };
+    // A page shorter than asked ends a walk by page number, so it never asks for more than Authing gives.
+    let size = match O::BY {
+        By::Number => size.clamp(1, MAX_PAGE_SIZE),
+        By::Index | By::Scroll => size.max(1),
+    };
+    let walk = Walk { request, fetch, size, at: At::First, number: 1, seen: 0, previous: None, done: false };
     futures_util::stream::unfold(walk, Walk::step)
 }
 
@@ -358,6 +364,15 @@ where
         let short = (items.len() as i64) < self.size;
         match next {
             Next::Numbered => {
+                if short && total_count.is_some_and(|total| self.seen < total) {
+                    tracing::warn!(
+                        operation = O::ID,
+                        page = number,
+                        seen = self.seen,
+                        total = total_count,
+                        "a page shorter than asked before the total; stopping"
+                    );
+                }
                 self.done = whole_list || short;
                 self.at = At::Number(self.number);
             }

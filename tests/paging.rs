@@ -433,6 +433,15 @@ async fn items_come_in_order_from_pages_of_fifty_by_default() {
 }
 
 #[tokio::test]
+async fn a_page_size_above_the_maximum_is_the_maximum() {
+    let server = list_server("/api/v3/list-roles", "GET", None, LIST_AND_TOTAL).await;
+    let pages: Vec<_> = client(&server).list_roles().pages_of(500).try_collect().await.unwrap();
+    assert_eq!(pages.len(), 1);
+    let sent = requests(&server, "/api/v3/list-roles").await;
+    assert_eq!(sent.iter().map(asked).collect::<Vec<_>>(), [(1, 50)]);
+}
+
+#[tokio::test]
 async fn an_error_on_page_two_is_an_item_and_ends_the_stream() {
     let server = list_server("/api/v3/list-roles", "GET", Some(2), LIST_AND_TOTAL).await;
     let pages: Vec<_> = client(&server).list_roles().pages_of(3).collect().await;
