@@ -305,7 +305,7 @@ async fn every_typed_list_has_an_untyped_twin() {
     let untyped: Vec<_> = client.list_roles().namespace("default").json_pages_of(3).try_collect().await.unwrap();
 
     let as_json = |items: &[authing::types::RoleDto]| serde_json::to_value(items).unwrap();
-    assert_eq!(untyped.len(), 3);
+    assert_eq!((typed.len(), untyped.len()), (3, 3));
     for (typed, untyped) in typed.iter().zip(&untyped) {
         assert_eq!((typed.number, typed.total_count), (untyped.number, untyped.total_count));
         assert_eq!(as_json(&typed.items), json!(untyped.items));
