@@ -106,7 +106,8 @@ pub enum Error {
     /// it, even read leniently (unknown enum values and `null`s are accepted):
     /// Authing's answer and this crate's document disagree. The whole body is
     /// here, so nothing is lost: read it with [`ResponseBody::json`], or call
-    /// the operation untyped (`.json()` instead of `.await` on its builder).
+    /// the operation untyped (`.json()` instead of `.await` on its builder;
+    /// `.json_items()` instead of `.items()` for a list).
     #[error(
         "{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {source}; body starts with {body:?}"
     )]
