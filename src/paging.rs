@@ -15,7 +15,8 @@ use crate::error::Result;
 use crate::operation::{Call, Operation};
 use crate::untyped::Json;
 
-/// The most items Authing gives in one page, and the page size used unless another is asked for.
+/// The most items Authing gives in a page of a list walked by page number,
+/// and the page size used unless another is asked for.
 pub const MAX_PAGE_SIZE: i64 = 50;
 
 /// One page of a list.
