@@ -51,15 +51,16 @@ impl Found {
 
     /// One line: how many operations page, which of them as JSON, and which take paging input without a stream.
     pub(crate) fn summary(&self) -> String {
-        let as_json: Vec<&str> = self.as_json().map(|(id, _)| id.as_str()).collect();
-        let not_streamed: Vec<&str> = self.not_streamed.keys().map(String::as_str).collect();
+        // How many, and which when there are any.
+        let count = |ids: Vec<&str>| match ids.is_empty() {
+            true => "0".to_string(),
+            false => format!("{} ({})", ids.len(), ids.join(", ")),
+        };
         format!(
-            "{} operations paginated, {} of them read as JSON ({}); {} take paging input without a stream ({})",
+            "{} operations paginated, {} of them read as JSON; {} take paging input without a stream",
             self.paginated.len(),
-            as_json.len(),
-            as_json.join(", "),
-            not_streamed.len(),
-            not_streamed.join(", ")
+            count(self.as_json().map(|(id, _)| id.as_str()).collect()),
+            count(self.not_streamed.keys().map(String::as_str).collect()),
         )
     }
 }
@@ -481,8 +482,8 @@ mod tests {
 
         assert_eq!(
             generated.paging_summary,
-            "12 operations paginated, 3 of them read as JSON (cursorWithoutNext, otherAnswer, pagesOfPages); \
-             1 take paging input without a stream (boolPage)"
+            "12 operations paginated, 3 (cursorWithoutNext, otherAnswer, pagesOfPages) of them read as JSON; \
+             1 (boolPage) take paging input without a stream"
         );
         for (id, why) in [
             ("boolPage", "its body's page is a `bool`"),
