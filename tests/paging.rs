@@ -467,3 +467,77 @@ async fn a_server_that_repeats_a_page_does_not_loop() {
     assert_eq!(pages.len(), 1);
     assert_eq!(requests(&server, "/api/v3/list-roles").await.len(), 2);
 }
+
+/// A local Authing whose user list answers page `n` (of 3) with `page(n)`, as
+/// raw bytes so that a page can be whatever the real service sends.
+async fn users_server(page: fn(usize) -> String) -> MockServer {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(path("/api/v3/list-users"))
+        .respond_with(move |request: &Request| {
+            ResponseTemplate::new(200).set_body_raw(page(asked(request).0), "application/json")
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The envelope of a page of users `ids`, as Authing sends it: an unknown
+/// status, `null`s and fields the document lacks on the way.
+fn real_page(ids: std::ops::Range<usize>, total: usize) -> String {
+    let users: Vec<Value> = ids
+        .map(|n| {
+            let mut user = user(&format!("u{n}"));
+            user["status"] = json!(if n == 4 { "Deleted" } else { "Activated" });
+            user["phone"] = Value::Null;
+            user["identities"] = Value::Null;
+            user["lastLoginApp"] = json!("new field");
+            user
+        })
+        .collect();
+    json!({"statusCode": 200, "message": "", "data": {"totalCount": total, "list": users}}).to_string()
+}
+
+#[tokio::test]
+async fn pages_as_the_real_service_sends_them_are_read_whole() {
+    let server = users_server(|page| real_page((page - 1) * 3..(page * 3).min(TOTAL), TOTAL)).await;
+
+    let users: Vec<_> = client(&server).list_users().pages_of(3).try_collect::<Vec<_>>().await.unwrap();
+
+    let users: Vec<_> = users.into_iter().flat_map(|page| page.items).collect();
+    assert_eq!(
+        users.iter().map(|u| u.user_id.as_str()).collect::<Vec<_>>(),
+        ["u0", "u1", "u2", "u3", "u4", "u5", "u6"]
+    );
+    assert_eq!(users[4].status, authing::types::UserDtoStatus::Unknown("Deleted".into()));
+    assert!(users[0].phone.is_none());
+}
+
+#[tokio::test]
+async fn a_null_list_is_an_empty_page_and_ends_the_walk() {
+    let server = users_server(|page| match page {
+        1 => real_page(0..3, TOTAL),
+        _ => json!({"statusCode": 200, "message": "", "data": {"totalCount": TOTAL, "list": null}}).to_string(),
+    })
+    .await;
+
+    let pages: Vec<_> = client(&server).list_users().pages_of(3).try_collect().await.unwrap();
+
+    assert_eq!(pages.len(), 1);
+    assert_eq!(requests(&server, "/api/v3/list-users").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_page_cut_short_is_an_error_item_that_ends_the_stream() {
+    let server = users_server(|page| {
+        let whole = real_page((page - 1) * 3..(page * 3).min(TOTAL), TOTAL);
+        if page == 2 { whole[..whole.len() / 2].to_string() } else { whole }
+    })
+    .await;
+
+    let items: Vec<_> = client(&server).list_users().pages_of(3).collect().await;
+
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].as_ref().unwrap().items.len(), 3);
+    assert!(matches!(items[1], Err(Error::InvalidJson { http_status: 200, .. })), "{:?}", items[1]);
+}
