@@ -18,6 +18,15 @@ use crate::transport::Transport;
 pub const DEFAULT_HOST: &str = "https://api.authing.cn";
 /// How long a request, the token request included, may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole call may take by default: waiting for the token and for
+/// a place under the in-flight limit, every attempt and backoff, the renewal
+/// after a 401. Three attempts of a few seconds fit; a dead host does not
+/// hold a caller longer than this.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest any duration setting may be (a day): a larger one is refused
+/// by [`ManagementClientBuilder::build`], so that no deadline computed from
+/// it can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long before its expiry a token is replaced by default.
 pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// How many requests one client (with its clones) has on the wire at most by
@@ -75,6 +84,7 @@ pub struct ManagementClientBuilder {
     access_key_secret: String,
     host: String,
     timeout: Duration,
+    operation_timeout: Duration,
     lang: Lang,
     use_unverified_ssl: bool,
     token_refresh_margin: Duration,
@@ -92,6 +102,7 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("access_key_secret", &"<redacted>")
             .field("host", &self.host)
             .field("timeout", &self.timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("lang", &self.lang)
             .field("use_unverified_ssl", &self.use_unverified_ssl)
             .field("token_refresh_margin", &self.token_refresh_margin)
@@ -111,6 +122,7 @@ impl Default for ManagementClientBuilder {
             access_key_secret: String::new(),
             host: DEFAULT_HOST.to_string(),
             timeout: DEFAULT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             lang: Lang::default(),
             use_unverified_ssl: false,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
@@ -157,10 +169,23 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// The longest a request may take, from connecting to reading the whole
-    /// answer; [`DEFAULT_TIMEOUT`] unless set. Applies to the token request too.
+    /// The longest one request may take, from connecting to reading the
+    /// whole answer; [`DEFAULT_TIMEOUT`] unless set. Applies to the token
+    /// request too. A call may send several (retries, the renewal after a
+    /// 401): [`operation_timeout`](Self::operation_timeout) bounds them all.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The longest a whole call may take: waiting for a token, for a place
+    /// under [`max_in_flight`](Self::max_in_flight), every attempt and the
+    /// waits between, the renewal after a 401; [`DEFAULT_OPERATION_TIMEOUT`]
+    /// unless set. Past it the call fails with [`Error::Timeout`] naming
+    /// [`TimeLimit::Operation`](crate::TimeLimit::Operation); no retry is
+    /// started whose wait would end past it. Each page of a list is a call.
+    pub fn operation_timeout(mut self, operation_timeout: Duration) -> Self {
+        self.operation_timeout = operation_timeout;
         self
     }
 
@@ -186,8 +211,8 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// When a request that failed without being processed (no connection, HTTP
-    /// 429 or 503) is sent again; [`RetryPolicy::default`] unless set.
+    /// When a request that failed for a passing reason is sent again (reads
+    /// and writes differ: see [`RetryPolicy`]); [`RetryPolicy::default`] unless set.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -237,9 +262,11 @@ impl ManagementClientBuilder {
         if self.retry.max_attempts == 0 {
             return Err(Error::Config("retry.max_attempts must be at least 1".into()));
         }
-        if self.timeout.is_zero() {
-            return Err(Error::Config("timeout must be longer than zero".into()));
-        }
+        check_duration("timeout", self.timeout, false)?;
+        check_duration("operation_timeout", self.operation_timeout, false)?;
+        check_duration("token_refresh_margin", self.token_refresh_margin, true)?;
+        check_duration("retry.initial_backoff", self.retry.initial_backoff, true)?;
+        check_duration("retry.max_backoff", self.retry.max_backoff, true)?;
         if !(1..=tokio::sync::Semaphore::MAX_PERMITS).contains(&self.max_in_flight) {
             return Err(Error::Config(format!("max_in_flight must be at least 1, not {}", self.max_in_flight)));
         }
@@ -281,20 +308,42 @@ impl ManagementClientBuilder {
             !self.use_unverified_ssl,
             self.timeout,
         )?;
+        let transport = Arc::new(Transport::new(
+            http.clone(),
+            self.retry,
+            self.max_in_flight,
+            self.max_response_bytes,
+            self.timeout,
+        ));
         let session = Session {
             tokens: TokenCache::new(
                 token_endpoint,
                 &self.access_key_id,
                 &self.access_key_secret,
                 self.token_refresh_margin,
+                transport.clone(),
+                self.operation_timeout,
             ),
             events,
-            transport: Transport::new(http.clone(), self.retry, self.max_in_flight, self.max_response_bytes),
+            transport,
             lang: self.lang,
             timeout: self.timeout,
+            operation_timeout: self.operation_timeout,
         };
         Ok(ManagementClient::from_parts(&host, http, Arc::new(session)))
     }
+}
+
+/// Refuses a duration setting `name` longer than [`MAX_DURATION`], or zero
+/// unless `zero_allowed`.
+pub(crate) fn check_duration(name: &str, value: Duration, zero_allowed: bool) -> Result<()> {
+    if value.is_zero() && !zero_allowed {
+        return Err(Error::Config(format!("{name} must be longer than zero")));
+    }
+    if value > MAX_DURATION {
+        return Err(Error::Config(format!("{name} of {value:?} is longer than the limit of {MAX_DURATION:?}")));
+    }
+    Ok(())
 }
 
 /// The value of the option `name` as a base URL that paths are appended to:

@@ -1,5 +1,8 @@
 //! The one error type of the crate.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use bytes::Bytes;
 
 /// How many bytes of an unexpected response body an [`Error`] shows in its
@@ -45,15 +48,37 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
-    /// No response arrived within the configured timeout (the token request
-    /// included).
-    #[error("timed out: {0}")]
-    Timeout(#[source] reqwest::Error),
+    /// The call ran into one of its time limits, which [`TimeLimit`] names:
+    /// one request's `timeout`, or the whole call's `operation_timeout`.
+    #[error("timed out: {limit}")]
+    Timeout {
+        /// The limit that was reached.
+        limit: TimeLimit,
+        /// The HTTP client's error, when a request was cut off by it.
+        #[source]
+        source: Option<TransportError>,
+    },
 
     /// The request could not be sent or its response could not be read:
     /// DNS, connection refused or reset, TLS, a body cut short.
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] TransportError),
+
+    /// The server answered 429 or 503 asking to wait (`Retry-After`) longer
+    /// than the [`RetryPolicy`](crate::RetryPolicy) allows (`max_backoff`) or
+    /// than is left of the call's `operation_timeout`, so the request was not
+    /// sent again. Wait `retry_after` before calling again.
+    #[error(
+        "HTTP {http_status}: the server asked to wait {retry_after:?} before sending again, longer than the retry policy or the call's deadline allows; body starts with {body:?}"
+    )]
+    RetryAfter {
+        /// The HTTP status of the answer (429 or 503).
+        http_status: u16,
+        /// How long the server asked to wait.
+        retry_after: Duration,
+        /// The whole body; its message shows the start.
+        body: ResponseBody,
+    },
 
     /// The answer is larger than the client's
     /// [`max_response_bytes`](crate::ManagementClientBuilder::max_response_bytes);
@@ -181,15 +206,60 @@ fn snippet(body: &[u8]) -> String {
     text
 }
 
-/// A failure to send a request or read its response, as [`Error::Timeout`],
-/// [`Error::ResponseTooLarge`] or [`Error::Transport`].
-pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        if let Some(too_large) = cause.downcast_ref::<crate::transport::TooLarge>() {
-            return Error::ResponseTooLarge { limit: too_large.limit };
+/// Which time limit a call ran into (see [`Error::Timeout`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeLimit {
+    /// One request, from connecting to the last byte of its answer: the
+    /// client's [`timeout`](crate::ManagementClientBuilder::timeout).
+    Request(Duration),
+    /// The whole call (the token, the wait for a place under the in-flight
+    /// limit, every attempt and backoff, the renewal after a 401): the
+    /// client's [`operation_timeout`](crate::ManagementClientBuilder::operation_timeout).
+    Operation(Duration),
+}
+
+impl std::fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeLimit::Request(limit) => write!(f, "no answer to a request within its timeout of {limit:?}"),
+            TimeLimit::Operation(limit) => write!(f, "the call did not end within its operation_timeout of {limit:?}"),
         }
-        source = cause.source();
     }
-    if e.is_timeout() { Error::Timeout(e) } else { Error::Transport(e) }
+}
+
+/// Why a request got no answer: the HTTP client's error (connection, DNS,
+/// TLS, a body cut short), shared so that every call waiting on the same
+/// token request can report it.
+#[derive(Clone)]
+pub struct TransportError(Arc<reqwest::Error>);
+
+impl TransportError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        TransportError(Arc::new(error))
+    }
+
+    /// Whether no connection could be made (refused, DNS, TLS handshake):
+    /// the request never reached a server.
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }

@@ -5,10 +5,13 @@
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use serde::Deserialize;
+use tokio::time::Instant;
 
+use crate::deadline::{self, within};
+use crate::failure::Failure;
 use crate::generated::Client;
+use crate::retry::Effect;
 use crate::session::{Session, SharedSession};
-use crate::token::TokenFailure;
 use crate::transport::Answer;
 
 impl ClientHooks<SharedSession> for Client {
@@ -17,37 +20,59 @@ impl ClientHooks<SharedSession> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // Handed on as the call's own response, so that it is reported like any
-        // other answer of the API: `Error::Api` with the token endpoint's codes.
-        authorize(self.inner(), request).await.map_err(|failure| match failure.into_response() {
-            Ok(response) => progenitor_client::Error::UnexpectedResponse(response),
-            Err(e) => progenitor_client::Error::CommunicationError(e),
-        })
+        let session = self.inner();
+        let deadline = deadline::of_call(session.operation_timeout);
+        // Handed on inside a response, the one way out of this hook that can
+        // carry the runtime's own failure to the call (see `Failure`).
+        authorize(session, request, deadline)
+            .await
+            .map_err(|failure| progenitor_client::Error::UnexpectedResponse(failure.into_response()))
     }
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        let answer = execute(self.inner(), request, info.operation_id).await?;
-        Ok(crate::untyped::capture(answer))
+        let session = self.inner();
+        let deadline = deadline::of_call(session.operation_timeout);
+        let effect = Effect::of(request.method(), info.operation_id);
+        match execute(session, request, info.operation_id, effect, deadline).await {
+            Ok(answer) => Ok(crate::untyped::capture(answer)),
+            Err(failure) => Ok(failure.into_response()),
+        }
     }
 }
 
-/// Adds the token's headers to `request`, fetching a token first if needed.
-pub(crate) async fn authorize(session: &Session, request: &mut reqwest::Request) -> Result<(), TokenFailure> {
-    let token = session.tokens.get(&session.transport).await?;
+/// Adds the token's headers to `request`, waiting for a token first if there
+/// is no valid one, until `deadline`.
+pub(crate) async fn authorize(
+    session: &Session,
+    request: &mut reqwest::Request,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    let token = within(deadline, session.operation_timeout, session.tokens.get()).await?;
     token.apply(request.headers_mut());
     Ok(())
 }
 
 /// Sends an authorized request through the transport, and once more with a
 /// new token when the answer is a 401 (HTTP, or an envelope `statusCode`
-/// under HTTP 200).
-pub(crate) async fn execute(session: &Session, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
-    let (answer, unsent) = session.transport.send(request, operation).await;
-    let answer = answer?;
-    match unsent {
-        Some(unsent) if rejects_token(&answer) => Box::pin(renew_and_resend(session, unsent, answer, operation)).await,
-        _ => Ok(answer),
-    }
+/// under HTTP 200); all of it ends by `deadline`.
+pub(crate) async fn execute(
+    session: &Session,
+    request: reqwest::Request,
+    operation: &str,
+    effect: Effect,
+    deadline: Instant,
+) -> Result<Answer, Failure> {
+    within(deadline, session.operation_timeout, async {
+        let (answer, unsent) = session.transport.send(request, operation, effect, deadline).await;
+        let answer = answer?;
+        match unsent {
+            Some(unsent) if rejects_token(&answer) => {
+                Box::pin(renew_and_resend(session, unsent, answer, operation, effect, deadline)).await
+            }
+            _ => Ok(answer),
+        }
+    })
+    .await
 }
 
 /// The rare path, apart (and boxed) so that every call's future stays small.
@@ -56,15 +81,17 @@ async fn renew_and_resend(
     mut request: reqwest::Request,
     rejection: Answer,
     operation: &str,
-) -> reqwest::Result<Answer> {
+    effect: Effect,
+    deadline: Instant,
+) -> Result<Answer, Failure> {
     session.tokens.invalidate(request.headers());
-    let Ok(token) = session.tokens.get(&session.transport).await else {
+    let Ok(token) = session.tokens.get().await else {
         // The rejection explains the failure better than the failed refresh.
         return Ok(rejection);
     };
     tracing::debug!(operation, "token rejected; sending again with a new one");
     token.apply(request.headers_mut());
-    session.transport.send(request, operation).await.0
+    session.transport.send(request, operation, effect, deadline).await.0
 }
 
 /// Whether `answer` rejects the token it was sent with.

@@ -44,9 +44,11 @@
 
 mod client;
 mod config;
+mod deadline;
 mod envelope;
 mod error;
 mod events;
+mod failure;
 pub mod generated;
 mod hooks;
 mod lenient;
@@ -63,11 +65,11 @@ mod untyped;
 
 pub use client::ManagementClient;
 pub use config::{
-    DEFAULT_HOST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_REFRESH_MARGIN,
-    Lang, ManagementClientBuilder, SDK_VERSION,
+    DEFAULT_HOST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_REFRESH_MARGIN, Lang, MAX_DURATION, ManagementClientBuilder, SDK_VERSION,
 };
 pub use envelope::Envelope;
-pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result};
+pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result, TimeLimit, TransportError};
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};

@@ -16,7 +16,8 @@ use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{Envelope, Mismatch, classify};
-use crate::error::{Error, Result, from_reqwest};
+use crate::error::{Error, Result, TransportError};
+use crate::failure::Failure;
 
 /// A generated request builder: what its `send()` answers.
 // Not generic over a lifetime: `Operation<'a>` would make a `Call` not `Send`
@@ -111,7 +112,7 @@ impl<'a, O: Operation + 'a> Future for Call<'a, O> {
                     let State::Ready(operation) = std::mem::replace(&mut self.state, State::Done) else {
                         unreachable!("matched just above")
                     };
-                    self.state = State::Sending(Box::pin(operation.send_raw()));
+                    self.state = State::Sending(Box::pin(crate::deadline::scope(operation.send_raw())));
                 }
                 State::Sending(sending) => {
                     let sent = std::task::ready!(sending.as_mut().poll(cx));
@@ -155,18 +156,22 @@ pub(crate) async fn from_progenitor(operation: &str, error: progenitor_client::E
     use progenitor_client::Error as P;
     match error {
         P::InvalidRequest(why) => Error::InvalidRequest(why),
-        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => from_reqwest(e),
+        // Only progenitor's own steps (building the request) fail this way:
+        // the hooks hand every failure of the runtime on as a `Failure`.
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+            Error::Transport(TransportError::new(e))
+        }
         P::InvalidResponsePayload(body, error) => {
             classify(operation, 200, body, Some(Mismatch { path: ".".into(), error }))
         }
         P::UnexpectedResponse(response) => {
-            if let Some(rejected) = crate::token::rejection(&response) {
-                return rejected;
+            if let Some(failure) = Failure::carried_by(&response) {
+                return failure.into_error();
             }
             let http_status = response.status().as_u16();
             match response.bytes().await {
                 Ok(body) => classify(operation, http_status, body, None),
-                Err(e) => from_reqwest(e),
+                Err(e) => Error::Transport(TransportError::new(e)),
             }
         }
         P::ErrorResponse(value) => classify(operation, value.status().as_u16(), Default::default(), None),

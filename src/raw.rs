@@ -8,9 +8,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::untyped_data;
-use crate::error::{Error, ResponseBody, Result, from_reqwest};
+use crate::error::{Error, ResponseBody, Result};
+use crate::failure::Failure;
 use crate::generated::Client;
 use crate::hooks::{authorize, execute};
+use crate::retry::Effect;
 
 /// A request built by [`ManagementClient::raw`](crate::ManagementClient::raw).
 ///
@@ -50,8 +52,12 @@ impl<'a> RawRequest<'a> {
         let api = self.api;
         let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let operation = format!("{} {}", request.method(), request.url().path());
-        authorize(&api.inner, &mut request).await.map_err(|f| f.into_error())?;
-        let answer = execute(&api.inner, request, &operation).await.map_err(from_reqwest)?;
+        let session = &api.inner;
+        let deadline = crate::deadline::later(tokio::time::Instant::now(), session.operation_timeout);
+        // A path the document lacks: only a `GET` is known to read.
+        let effect = Effect::of(request.method(), "");
+        authorize(session, &mut request, deadline).await.map_err(Failure::into_error)?;
+        let answer = execute(session, request, &operation, effect, deadline).await.map_err(Failure::into_error)?;
         let (http_status, body) = (answer.status, answer.body);
         let data = untyped_data(&operation, http_status, body.clone())?;
         serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {

@@ -16,10 +16,12 @@ use crate::transport::Transport;
 #[derive(Debug)]
 pub struct Session {
     pub(crate) tokens: TokenCache,
-    pub(crate) transport: Transport,
+    pub(crate) transport: Arc<Transport>,
     pub(crate) events: EventSettings,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
+    /// The longest a whole call may take (see [`crate::deadline`]).
+    pub(crate) operation_timeout: Duration,
 }
 
 /// The inner type of the generated client.

@@ -1,22 +1,46 @@
 //! The management token: fetched from `POST /api/v3/get-management-token`,
 //! cached for its lifetime, refreshed ahead of expiry, one fetch at a time.
+//!
+//! No call waits while a valid token exists: the first call that finds the
+//! token due for refresh starts a fetch in a task of its own and goes on with
+//! the current token. Only when there is no valid token do calls wait, all
+//! on that one fetch, each within its own deadline; a call that gives up
+//! leaves the fetch running for the others, as smithy-rs's identity cache does.
+//! After a failed refresh the next one waits (a backoff bounded by the time
+//! the current token has left).
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
+use futures_util::FutureExt as _;
+use futures_util::future::Shared;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
+use tokio::time::Instant;
 
+use crate::deadline::{later, within};
 use crate::envelope::{Mismatch, SUCCESS, classify};
 use crate::error::Error;
+use crate::failure::Failure;
+use crate::retry::Effect;
 use crate::transport::Transport;
 
 /// Path of the token operation, relative to the host.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
 /// The token operation, as errors name it.
 const TOKEN_OPERATION: &str = "getManagementToken";
+/// The longest a token is kept, whatever lifetime the server gives it (a
+/// server's `expires_in: 1e20` is read as this, not as a panic).
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// The wait before the first new refresh after a failed one; it doubles with
+/// each failure, up to [`MAX_REFRESH_BACKOFF`], and never past half the
+/// current token's time left.
+const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
 /// Header naming the user pool the token is scoped to.
 // A `HeaderName` made at compile time: a `&str` key is parsed on every insert.
 pub(crate) const USERPOOL_HEADER: HeaderName = HeaderName::from_static("x-authing-userpool-id");
@@ -39,12 +63,13 @@ impl Token {
         let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}")).ok()?;
         authorization.set_sensitive(true);
         let userpool_id = scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
+        // A short-lived token is still used for half its life.
+        let early = margin.min(lifetime / 2).mul_f64(1.0 - jitter.clamp(0.0, 1.0) / 2.0);
         Some(Token {
             authorization,
             userpool_id,
-            expires_at: now + lifetime,
-            // A short-lived token is still used for half its life.
-            refresh_at: now + lifetime - margin.min(lifetime / 2).mul_f64(1.0 - jitter.clamp(0.0, 1.0) / 2.0),
+            expires_at: later(now, lifetime),
+            refresh_at: later(now, lifetime - early),
         })
     }
 
@@ -88,73 +113,15 @@ fn scoped_userpool_id(token: &str) -> Option<String> {
     serde_json::from_slice::<Claims>(&json).ok()?.scoped_userpool_id
 }
 
-/// Why no token could be had.
-pub(crate) enum TokenFailure {
-    /// The token request was not answered.
-    Transport(reqwest::Error),
-    /// The token endpoint answered, but not with a token. `body` is redacted:
-    /// any token in it is replaced, so that no error or log can carry it.
-    Rejected { http_status: u16, body: Bytes },
-}
-
-/// Marks a response made from a [`TokenFailure::Rejected`], so that the
-/// call reports the token endpoint's answer rather than its own.
-#[derive(Clone)]
-struct TokenRejected {
-    http_status: u16,
-    body: Bytes,
-}
-
-impl TokenFailure {
-    /// The error a call reports when it could get no token.
-    pub(crate) fn into_error(self) -> Error {
-        match self {
-            TokenFailure::Transport(e) => crate::error::from_reqwest(e),
-            TokenFailure::Rejected { http_status, body } => rejected(http_status, body),
-        }
-    }
-
-    /// The failure as the response of the call that needed the token (for
-    /// progenitor's pre hook, which can only fail with a response); the call's
-    /// error is then read back with [`rejection`].
-    pub(crate) fn into_response(self) -> Result<reqwest::Response, reqwest::Error> {
-        match self {
-            TokenFailure::Transport(e) => Err(e),
-            TokenFailure::Rejected { http_status, body } => {
-                let mut response = http::Response::new(body.clone());
-                *response.status_mut() =
-                    http::StatusCode::from_u16(http_status).unwrap_or(http::StatusCode::BAD_GATEWAY);
-                response.extensions_mut().insert(TokenRejected { http_status, body });
-                Ok(reqwest::Response::from(response))
-            }
-        }
-    }
-
-    /// One line for the log, without the body.
-    fn describe(&self) -> String {
-        match self {
-            TokenFailure::Transport(e) => e.to_string(),
-            TokenFailure::Rejected { http_status, .. } => {
-                format!("HTTP {http_status} without a token")
-            }
-        }
-    }
-}
-
-/// The error of a call whose token request was refused, when `response` is
-/// the one [`TokenFailure::into_response`] made.
-pub(crate) fn rejection(response: &reqwest::Response) -> Option<Error> {
-    let TokenRejected { http_status, body } = response.extensions().get::<TokenRejected>()?.clone();
-    Some(rejected(http_status, body))
-}
-
-fn rejected(http_status: u16, body: Bytes) -> Error {
+/// The error of a call whose token request was answered without a token.
+pub(crate) fn rejected(http_status: u16, body: Bytes) -> Error {
     let why = read_token(&body).err().flatten();
     classify(TOKEN_OPERATION, http_status, body, why)
 }
 
-/// The token endpoint's answer: the token and its lifetime; otherwise why
-/// not, when it is a success envelope that does not hold a usable token.
+/// The token endpoint's answer: the token and its lifetime (at most
+/// [`MAX_TOKEN_LIFETIME`]); otherwise why not, when it is a success envelope
+/// that does not hold a usable token.
 pub(crate) fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Mismatch>> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -183,7 +150,8 @@ pub(crate) fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Misma
         let error = serde::de::Error::custom(format!("{} is not a positive number of seconds", data.expires_in));
         return Err(Some(Mismatch { path: "data.expires_in".into(), error }));
     }
-    Ok((data.access_token, Duration::from_secs_f64(data.expires_in)))
+    let lifetime = Duration::try_from_secs_f64(data.expires_in).unwrap_or(MAX_TOKEN_LIFETIME);
+    Ok((data.access_token, lifetime.min(MAX_TOKEN_LIFETIME)))
 }
 
 /// `body` without the tokens it may hold: the values of `access_token` and
@@ -225,94 +193,188 @@ pub(crate) fn redact(body: Bytes) -> Bytes {
 }
 
 /// The cached token, shared by every clone of a client.
-pub(crate) struct TokenCache {
+pub(crate) struct TokenCache(Arc<Cache>);
+
+struct Cache {
     endpoint: reqwest::Url,
     /// `{"accessKeyId": ..., "accessKeySecret": ...}`, serialized once.
     credentials: Bytes,
     margin: Duration,
+    transport: Arc<Transport>,
+    /// How long a fetch, its retries included, may take: the client's `operation_timeout`.
+    fetch_limit: Duration,
     current: RwLock<Option<Arc<Token>>>,
-    /// Held while a token is being fetched, so concurrent callers wait for
-    /// that one fetch instead of starting their own.
-    fetching: tokio::sync::Mutex<()>,
+    refresh: Mutex<Refresh>,
+}
+
+/// The fetch under way, shared by every call that waits for it.
+type Fetch = Shared<Pin<Box<dyn Future<Output = Result<Arc<Token>, Failure>> + Send>>>;
+
+/// The state of refreshing: the fetch under way, and the backoff after failed ones.
+#[derive(Default)]
+struct Refresh {
+    running: Option<Fetch>,
+    failures: u32,
+    /// No refresh starts in the background before this, after a failed one.
+    not_before: Option<Instant>,
 }
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &self.0.endpoint.as_str())
             .field("credentials", &"<redacted>")
-            .field("margin", &self.margin)
+            .field("margin", &self.0.margin)
             .finish_non_exhaustive()
     }
 }
 
 impl TokenCache {
-    pub(crate) fn new(endpoint: reqwest::Url, access_key_id: &str, access_key_secret: &str, margin: Duration) -> Self {
+    pub(crate) fn new(
+        endpoint: reqwest::Url,
+        access_key_id: &str,
+        access_key_secret: &str,
+        margin: Duration,
+        transport: Arc<Transport>,
+        fetch_limit: Duration,
+    ) -> Self {
         let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
-        TokenCache {
+        TokenCache(Arc::new(Cache {
             endpoint,
             credentials: Bytes::from(credentials.to_string()),
             margin,
+            transport,
+            fetch_limit,
             current: RwLock::new(None),
-            fetching: tokio::sync::Mutex::new(()),
-        }
+            refresh: Mutex::new(Refresh::default()),
+        }))
     }
 
-    fn cached(&self) -> Option<Arc<Token>> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// A token good for a request now, fetching one if the cached one is due for refresh.
-    pub(crate) async fn get(&self, transport: &Transport) -> Result<Arc<Token>, TokenFailure> {
-        match self.cached().filter(|t| !t.due_for_refresh(Instant::now())) {
-            Some(token) => Ok(token),
-            // Boxed: the fetch is rare, and inline it would enlarge every call's future.
-            None => Box::pin(self.refresh(transport)).await,
-        }
-    }
-
-    async fn refresh(&self, transport: &Transport) -> Result<Arc<Token>, TokenFailure> {
-        let _fetching = self.fetching.lock().await;
-        // Whoever held the lock before may have just fetched one.
-        let cached = self.cached();
-        if let Some(token) = cached.as_ref().filter(|t| !t.due_for_refresh(Instant::now())) {
-            return Ok(token.clone());
-        }
-        match self.fetch(transport).await {
-            Ok(token) => {
-                let token = Arc::new(token);
-                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+    /// A token good for a request now. Waits only when there is no valid
+    /// token; one due for refresh is returned while a refresh runs apart.
+    pub(crate) async fn get(&self) -> Result<Arc<Token>, Failure> {
+        let now = Instant::now();
+        match self.0.cached() {
+            Some(token) if !token.due_for_refresh(now) => Ok(token),
+            Some(token) if !token.expired(now) => {
+                self.refresh_in_background(now);
                 Ok(token)
             }
-            // Refreshing early leaves room to go on with the old token when the refresh fails.
-            Err(failure) => match cached.filter(|t| !t.expired(Instant::now())) {
-                Some(token) => {
-                    tracing::warn!(error = %failure.describe(), "token refresh failed; using the current token until it expires");
-                    Ok(token)
-                }
-                None => Err(failure),
-            },
+            // Boxed: the wait is rare, and inline it would enlarge every call's future.
+            _ => Box::pin(self.wait_for_fetch()).await,
         }
+    }
+
+    fn refresh_in_background(&self, now: Instant) {
+        let mut refresh = self.0.lock_refresh();
+        if refresh.running.is_none() && refresh.not_before.is_none_or(|at| now >= at) {
+            // Runs in its own task; nobody needs to wait for it.
+            let _running = self.start(&mut refresh);
+        }
+    }
+
+    async fn wait_for_fetch(&self) -> Result<Arc<Token>, Failure> {
+        let fetch = {
+            let mut refresh = self.0.lock_refresh();
+            // A fetch may have ended since the cache was read.
+            if let Some(token) = self.0.cached().filter(|t| !t.expired(Instant::now())) {
+                return Ok(token);
+            }
+            match &refresh.running {
+                Some(fetch) => fetch.clone(),
+                None => self.start(&mut refresh),
+            }
+        };
+        fetch.await
+    }
+
+    /// Starts a fetch in a task of its own, so that no caller's cancellation
+    /// aborts it; it keeps its token in the cache whether or not anyone still waits.
+    fn start(&self, refresh: &mut Refresh) -> Fetch {
+        let cache = self.0.clone();
+        let work = async move { cache.fetch_and_keep().await };
+        let fetch: Pin<Box<dyn Future<Output = _> + Send>> = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let task = runtime.spawn(work);
+                let cache = self.0.clone();
+                Box::pin(async move {
+                    task.await.unwrap_or_else(|stopped| {
+                        cache.lock_refresh().running = None;
+                        Err(Failure::Stopped(stopped.to_string()))
+                    })
+                })
+            }
+            // Polled outside a runtime: the caller's own future does the work.
+            Err(_) => Box::pin(work),
+        };
+        let fetch = fetch.shared();
+        refresh.running = Some(fetch.clone());
+        fetch
     }
 
     /// Forgets the token a request was rejected with (HTTP or envelope 401),
     /// unless another request has replaced it already.
     pub(crate) fn invalidate(&self, rejected: &HeaderMap) {
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let mut current = self.0.current.write().unwrap_or_else(|e| e.into_inner());
         if current.as_ref().is_some_and(|t| t.is_in(rejected)) {
             *current = None;
         }
     }
+}
 
-    async fn fetch(&self, transport: &Transport) -> Result<Token, TokenFailure> {
+impl Cache {
+    fn cached(&self) -> Option<Arc<Token>> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn lock_refresh(&self) -> std::sync::MutexGuard<'_, Refresh> {
+        self.refresh.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fetches a token and keeps it; after a failure, sets when the next
+    /// background refresh may start.
+    async fn fetch_and_keep(self: Arc<Self>) -> Result<Arc<Token>, Failure> {
         let started = Instant::now();
+        let outcome =
+            within(later(started, self.fetch_limit), self.fetch_limit, self.fetch(started)).await.map(Arc::new);
+        let mut refresh = self.lock_refresh();
+        refresh.running = None;
+        match &outcome {
+            Ok(token) => {
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+                (refresh.failures, refresh.not_before) = (0, None);
+            }
+            Err(failure) => {
+                refresh.failures = refresh.failures.saturating_add(1);
+                let now = Instant::now();
+                let left = self.cached().map_or(Duration::ZERO, |t| t.expires_at.saturating_duration_since(now));
+                let backoff =
+                    REFRESH_BACKOFF.saturating_mul(1 << (refresh.failures - 1).min(16)).min(MAX_REFRESH_BACKOFF);
+                let wait = backoff.min(left / 2);
+                refresh.not_before = Some(later(now, wait));
+                let error = failure.clone().into_error();
+                match left.is_zero() {
+                    true => tracing::warn!(%error, failures = refresh.failures, "no management token could be fetched"),
+                    false => {
+                        tracing::warn!(%error, failures = refresh.failures, time_left = ?left, next_attempt_in = ?wait,
+                        "token refresh failed; the current token is used until it expires")
+                    }
+                }
+            }
+        }
+        outcome
+    }
+
+    async fn fetch(&self, started: Instant) -> Result<Token, Failure> {
         let mut request = reqwest::Request::new(reqwest::Method::POST, self.endpoint.clone());
         request.headers_mut().insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         *request.body_mut() = Some(self.credentials.clone().into());
-        // Through the transport like every call: the same bounds, timeout and retries.
-        let answer = transport.send(request, TOKEN_OPERATION).await.0.map_err(TokenFailure::Transport)?;
+        // Through the transport like every call: the same bounds, timeout and
+        // retries; asking for a token twice changes nothing, so it is a read.
+        let deadline = later(started, self.fetch_limit);
+        let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Reads, deadline).await.0?;
         let (http_status, body) = (answer.status, answer.body);
-        let rejected = |body| TokenFailure::Rejected { http_status, body: redact(body) };
+        let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };
         let (access_token, lifetime) = match read_token(&body) {
             Ok(token) if http_status == 200 => token,
             _ => return Err(rejected(body)),

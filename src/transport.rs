@@ -1,17 +1,22 @@
 //! One exchange with the server within the client's bounds: wait for a place
 //! under the in-flight limit, send, read the whole answer up to the size
-//! limit; sent again after a passing failure (see [`RetryPolicy`]).
+//! limit; sent again after a passing failure (see [`RetryPolicy`]), within
+//! the call's deadline.
 //!
 //! Every request goes through here, the token request included, so that the
 //! bounds and the retries hold on every path.
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use reqwest::ResponseBuilderExt as _;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-use crate::retry::RetryPolicy;
+use crate::failure::Failure;
+use crate::retry::{Decision, Effect, RetryPolicy};
 
 /// An answer read whole: what the rest of the runtime looks at.
 pub(crate) struct Answer {
@@ -41,7 +46,7 @@ impl Answer {
 
 /// Why an answer was not read: it is larger than the client's
 /// `max_response_bytes`. Found in the source chain of the `reqwest::Error`
-/// reading it failed with (see [`crate::error::from_reqwest`]).
+/// reading it failed with (see [`Failure::from_reqwest`]).
 #[derive(Debug, thiserror::Error)]
 #[error("the answer is larger than the limit of {limit} bytes")]
 pub(crate) struct TooLarge {
@@ -57,6 +62,8 @@ pub(crate) struct Transport {
     /// instead of opening more connections.
     in_flight: Semaphore,
     max_response_bytes: usize,
+    /// The HTTP client's limit on one request, for the errors that report it.
+    timeout: Duration,
 }
 
 impl Transport {
@@ -65,11 +72,13 @@ impl Transport {
         retry: RetryPolicy,
         max_in_flight: usize,
         max_response_bytes: usize,
+        timeout: Duration,
     ) -> Self {
-        Transport { http, retry, in_flight: Semaphore::new(max_in_flight), max_response_bytes }
+        Transport { http, retry, in_flight: Semaphore::new(max_in_flight), max_response_bytes, timeout }
     }
 
-    /// Sends `request` and reads its answer; again after a passing failure.
+    /// Sends `request` and reads its answer; again after a passing failure
+    /// that the operation's `effect` allows, while the wait ends before `deadline`.
     ///
     /// Returns with the outcome a copy of the request that was never sent
     /// (`None` when its body is a stream, which is then sent once), for a
@@ -78,17 +87,27 @@ impl Transport {
         &self,
         request: reqwest::Request,
         operation: &str,
-    ) -> (reqwest::Result<Answer>, Option<reqwest::Request>) {
+        effect: Effect,
+        deadline: Instant,
+    ) -> (Result<Answer, Failure>, Option<reqwest::Request>) {
         let unsent = request.try_clone();
         let mut request = request;
         let mut attempt = 1;
         loop {
             let outcome = self.send_once(request, operation).await;
-            let Some(delay) = self.retry.delay_after(attempt, &outcome) else {
-                return (outcome, unsent);
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            let delay = match self.retry.decide(attempt, &outcome, effect, time_left) {
+                Decision::Retry(delay) => delay,
+                Decision::Stop => return (outcome.map_err(|e| Failure::from_reqwest(e, self.timeout)), unsent),
+                Decision::Refused(retry_after) => {
+                    let answer = outcome.expect("only an answer asks to wait");
+                    tracing::debug!(operation, ?retry_after, "the server asked to wait longer than allowed");
+                    let failure = Failure::RetryAfter { http_status: answer.status, retry_after, body: answer.body };
+                    return (Err(failure), unsent);
+                }
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
-                return (outcome, unsent);
+                return (outcome.map_err(|e| Failure::from_reqwest(e, self.timeout)), unsent);
             };
             tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
             // The permit is given back while waiting: a wait holds no connection.

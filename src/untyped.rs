@@ -50,7 +50,7 @@ impl<'a, O: Operation + 'a> IntoFuture for Json<'a, O> {
 async fn call<O: Operation>(operation: O) -> Result<serde_json::Value> {
     let (sent, captured) = CAPTURED
         .scope(RefCell::new(None), async {
-            let sent = operation.send_raw().await;
+            let sent = crate::deadline::scope(operation.send_raw()).await;
             (sent, CAPTURED.with(RefCell::take))
         })
         .await;

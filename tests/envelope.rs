@@ -133,7 +133,7 @@ async fn an_answer_slower_than_the_timeout_is_a_timeout() {
 
     let error = client.get_user().user_id("u1").await.unwrap_err();
 
-    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    assert!(matches!(error, Error::Timeout { limit: authing::TimeLimit::Request(_), .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -150,7 +150,7 @@ async fn the_timeout_applies_to_the_token_request() {
 
     let error = client.get_user().user_id("u1").await.unwrap_err();
 
-    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    assert!(matches!(error, Error::Timeout { limit: authing::TimeLimit::Request(_), .. }), "{error:?}");
 }
 
 #[tokio::test]

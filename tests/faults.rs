@@ -22,6 +22,7 @@ use server::{FaultyServer, Received, Reply, head, json, response};
 
 const GET_USER: &str = "/api/v3/get-user";
 const CREATE_ROLE: &str = "/api/v3/create-role";
+const IS_USER_EXISTS: &str = "/api/v3/is-user-exists";
 /// A token no log line or error may show.
 const SECRET_TOKEN: &str = "eyJ.never-shown.token";
 /// The longest any one call of the suite may take before it counts as a hang.
@@ -102,14 +103,20 @@ async fn stalled_body() -> Outcome {
     })
     .await;
     let result = get_user(&client(&server)).await?;
-    check!(matches!(result, Err(Error::Timeout(_))), "a stalled body should time out: {result:?}");
+    check!(
+        matches!(result, Err(Error::Timeout { limit: authing::TimeLimit::Request(_), .. })),
+        "a stalled body should time out: {result:?}"
+    );
     Ok(())
 }
 
 async fn silent_host() -> Outcome {
     let server = serving(CREATE_ROLE, |_| Reply::Stall(Vec::new())).await;
     let result = create_role(&client(&server)).await?;
-    check!(matches!(result, Err(Error::Timeout(_))), "a silent host should time out: {result:?}");
+    check!(
+        matches!(result, Err(Error::Timeout { limit: authing::TimeLimit::Request(_), .. })),
+        "a silent host should time out: {result:?}"
+    );
     let posts = posts_to(&server, CREATE_ROLE);
     check!(posts == 1, "a POST that timed out may have been processed: sent {posts} times");
     Ok(())
@@ -175,17 +182,42 @@ async fn throttled_with_retry_after() -> Outcome {
     Ok(())
 }
 
-async fn unavailable_then_up() -> Outcome {
-    let server = serving(CREATE_ROLE, |n| match n {
+async fn unavailable_write_sent_once() -> Outcome {
+    let server = serving(CREATE_ROLE, |_| Reply::Bytes(response(503, &[], b"<html>503</html>"))).await;
+    let result = create_role(&client(&server)).await?;
+    check!(matches!(result, Err(Error::UnexpectedStatus { http_status: 503, .. })), "a 503: {result:?}");
+    let posts = posts_to(&server, CREATE_ROLE);
+    check!(posts == 1, "a write answered 503 may have been processed behind a proxy: sent {posts} times");
+    Ok(())
+}
+
+async fn unavailable_read_then_up() -> Outcome {
+    let server = serving(IS_USER_EXISTS, |n| match n {
         1 => Reply::Bytes(response(503, &[], b"<html>503</html>")),
-        _ => envelope(json!({"id": "r1", "code": "role1", "name": "role1", "description": "",
-                             "namespace": "default", "namespaceName": "默认"})),
+        _ => envelope(json!({"exists": true})),
     })
     .await;
-    let result = create_role(&client(&server)).await?;
-    check!(result.is_ok(), "a 503 leaves the request unprocessed and should be sent again: {result:?}");
-    let bodies: Vec<_> = server.received_on(CREATE_ROLE).into_iter().map(|r| r.body).collect();
+    let client = client(&server);
+    let call = client.is_user_exists().body_map(|b| b.username(Some("alice".to_string())));
+    let result = within(call.into_future()).await?;
+    check!(result.is_ok(), "a read answered 503 should be sent again: {result:?}");
+    let bodies: Vec<_> = server.received_on(IS_USER_EXISTS).into_iter().map(|r| r.body).collect();
     check!(bodies.len() == 2 && bodies[0] == bodies[1], "expected the same body sent twice: {bodies:?}");
+    Ok(())
+}
+
+async fn silent_host_ends_by_the_operation_timeout() -> Outcome {
+    // Every request stalls: the token request, then (were there a token) the call.
+    let server = FaultyServer::start(|_: &Received, _| Reply::Stall(Vec::new())).await;
+    let limit = Duration::from_millis(800);
+    let client = builder(&server.uri).timeout(Duration::from_secs(5)).operation_timeout(limit).build().unwrap();
+    let started = std::time::Instant::now();
+    let result = get_user(&client).await?;
+    check!(
+        matches!(result, Err(Error::Timeout { limit: authing::TimeLimit::Operation(l), .. }) if l == limit),
+        "the whole call should end by its operation_timeout: {result:?}"
+    );
+    check!(started.elapsed() < Duration::from_secs(5), "the call outlived its operation_timeout");
     Ok(())
 }
 
@@ -485,7 +517,9 @@ async fn every_fault_is_held() {
         ("HTML, empty and binary bodies under 200", Box::pin(not_json())),
         ("failure envelope under HTTP 500, POST sent once", Box::pin(failure_envelope_under_500())),
         ("429 with Retry-After", Box::pin(throttled_with_retry_after())),
-        ("503 then up, same body again", Box::pin(unavailable_then_up())),
+        ("503 to a write, sent once", Box::pin(unavailable_write_sent_once())),
+        ("503 to a read, then up, same body again", Box::pin(unavailable_read_then_up())),
+        ("silent host, the call ends by its operation_timeout", Box::pin(silent_host_ends_by_the_operation_timeout())),
         ("reset POST sent once", Box::pin(reset_post_sent_once())),
         ("token endpoint down then back", Box::pin(token_endpoint_down_then_back())),
         ("token request redirected elsewhere", Box::pin(token_endpoint_redirects())),

@@ -8,6 +8,8 @@ pub struct GeneratedOperation {
     method: &'static str,
     path: &'static str,
     function: &'static str,
+    /// Whether it only reads, so that it is sent again after a passing failure.
+    reads: bool,
     /// Calls the method; naming it here is what proves it exists.
     builder: fn(&authing::ManagementClient) -> &'static str,
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::future::IntoFuture as _;
 use std::time::Duration;
 
 use common::*;
@@ -80,12 +81,24 @@ async fn the_token_is_replaced_before_it_expires() {
     let client = client(&server);
 
     client.get_user().user_id("u1").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    travel(Duration::from_millis(1600)).await;
+    // Due for refresh, still valid: the call goes on with it while the new one is fetched.
     client.get_user().user_id("u1").await.unwrap();
-
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
     let calls = requests_to(&server, "/api/v3/get-user").await;
-    assert_eq!(bearer(&calls[1]), format!("Bearer {}", jwt(2)));
+    assert_eq!(bearer(&calls[1]), format!("Bearer {}", jwt(1)));
+    token_requests_reach(&server, 2).await;
+
+    // Calls take the new token as soon as it has arrived.
+    let waiting = std::time::Instant::now();
+    loop {
+        client.get_user().user_id("u1").await.unwrap();
+        let calls = requests_to(&server, "/api/v3/get-user").await;
+        if bearer(calls.last().unwrap()) == format!("Bearer {}", jwt(2)) {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(10), "the new token was never used");
+    }
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
 }
 
 #[tokio::test]
@@ -241,11 +254,10 @@ async fn a_token_endpoint_answering_503_is_asked_again() {
 async fn a_refused_first_connection_is_retried_for_the_token_too() {
     // Nothing listens on the port at first: the first token request is refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let policy = authing::RetryPolicy {
-        max_attempts: 10,
-        initial_backoff: Duration::from_millis(200),
-        max_backoff: Duration::from_millis(400),
-    };
+    let policy = authing::RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_millis(400));
     let client = builder(format!("http://127.0.0.1:{port}")).retry(policy).build().unwrap();
     let call = tokio::spawn(async move { client.get_user().user_id("u1").await });
 
@@ -275,4 +287,135 @@ async fn redirects_are_not_followed_so_credentials_stay_with_the_host() {
 
     assert!(matches!(error, authing::Error::UnexpectedStatus { http_status: 307, .. }), "{error:?}");
     assert!(elsewhere.received_requests().await.unwrap().is_empty(), "the credentials went to another host");
+}
+
+/// Moves tokio's clock `by` ahead at once, as if that much time had passed;
+/// the servers of these tests keep real time, so only expiry is skipped.
+async fn travel(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_in_the_refresh_window_fails_no_call_while_the_token_is_valid() {
+    let server = MockServer::start().await;
+    // The first token lasts 10 s; every later token request fails, slowly.
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 10})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(500).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = builder(server.uri()).token_refresh_margin(Duration::from_secs(5)).build().unwrap();
+    client.get_user().user_id("u1").await.unwrap();
+
+    // 2.4 s before expiry: past any refresh point, the token still valid.
+    travel(Duration::from_millis(7_600)).await;
+    let calls = (0..8).map(|_| client.get_user().user_id("u1").into_future());
+    let results = futures::future::join_all(calls).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    for request in requests_to(&server, "/api/v3/get-user").await {
+        assert_eq!(bearer(&request), format!("Bearer {}", jwt(1)));
+    }
+    // One refresh at most started for all eight, in the background.
+    assert!(requests_to(&server, TOKEN_PATH).await.len() <= 2);
+
+    // Once the token has expired, the failure is every call's, from one shared request at a time.
+    travel(Duration::from_secs(3)).await;
+    let before = requests_to(&server, TOKEN_PATH).await.len();
+    let calls = (0..8).map(|_| client.get_user().user_id("u1").into_future());
+    let results = futures::future::join_all(calls).await;
+    for result in &results {
+        assert!(matches!(result, Err(authing::Error::UnexpectedStatus { http_status: 500, .. })), "{result:?}");
+    }
+    assert!(requests_to(&server, TOKEN_PATH).await.len() - before <= 2, "each call fetched its own token");
+}
+
+/// Waits until `server` has had `n` token requests: refreshes run in a task
+/// of their own, so no call's return says when one was sent.
+async fn token_requests_reach(server: &MockServer, n: usize) {
+    let waiting = std::time::Instant::now();
+    while requests_to(server, TOKEN_PATH).await.len() < n {
+        assert!(waiting.elapsed() < Duration::from_secs(10), "token request {n} was never sent");
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn after_a_failed_refresh_the_next_one_waits() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 600})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    mount_get_user(&server).await;
+    let client = builder(server.uri()).token_refresh_margin(Duration::from_secs(60)).build().unwrap();
+    client.get_user().user_id("u1").await.unwrap();
+    travel(Duration::from_secs(570)).await;
+
+    // The first call starts a refresh, which fails; wait for it to end.
+    client.get_user().user_id("u1").await.unwrap();
+    token_requests_reach(&server, 2).await;
+    for _ in 0..20 {
+        client.get_user().user_id("u1").await.unwrap();
+    }
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2, "a refresh was started during the backoff");
+
+    // After the backoff (1 s for the first failure), calls start one more.
+    travel(Duration::from_secs(2)).await;
+    client.get_user().user_id("u1").await.unwrap();
+    token_requests_reach(&server, 3).await;
+}
+
+#[tokio::test]
+async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(400)))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = client(&server);
+
+    // Services give each request a deadline; the first caller's ends before the token arrives.
+    let mut outcomes = Vec::new();
+    for _ in 0..5 {
+        let call = tokio::time::timeout(Duration::from_millis(250), client.get_user().user_id("u1").into_future());
+        outcomes.push(call.await.map(|result| result.is_ok()));
+    }
+
+    assert!(outcomes[0].is_err(), "the first call should have run out of time: {outcomes:?}");
+    assert!(outcomes[1..].iter().all(|o| *o == Ok(true)), "{outcomes:?}");
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+#[tokio::test]
+async fn any_lifetime_the_server_gives_a_token_is_taken_without_a_panic() {
+    for expires_in in [json!(1e20), json!(1e19), json!(u64::MAX), json!(f64::MAX), json!(1e-9)] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(ok(json!({"access_token": jwt(1), "expires_in": expires_in})))
+            .mount(&server)
+            .await;
+        mount_get_user(&server).await;
+
+        let result = client(&server).get_user().user_id("u1").await;
+
+        assert!(result.is_ok(), "expires_in {expires_in}: {result:?}");
+    }
 }

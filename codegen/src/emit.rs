@@ -34,6 +34,18 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         writeln!(out, "crate::operation::awaitable!({} => types::{}, {:?});", op.builder, op.response, op.id)
             .expect("writing to a String");
     }
+    // By method name, as progenitor's hooks name the operation; sorted for a binary search.
+    let mut read_only_posts: Vec<_> =
+        operations.iter().filter(|op| op.method == "POST" && op.reads).map(|op| op.function.as_str()).collect();
+    read_only_posts.sort_unstable();
+    out.push_str(
+        "/// The `POST` operations that only read, by method name (sorted): sent again after a passing failure as a `GET` is.\n\
+         pub(crate) static READ_ONLY_POSTS: &[&str] = &[\n",
+    );
+    for function in read_only_posts {
+        writeln!(out, "    {function:?},").expect("writing to a String");
+    }
+    out.push_str("];\n");
     Ok(out)
 }
 
@@ -89,9 +101,9 @@ pub(crate) fn operation_table(operations: &[Operation]) -> String {
     for op in operations {
         writeln!(
             out,
-            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, \
+            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, reads: {}, \
              builder: |client| std::any::type_name_of_val(&client.{}()) }},",
-            op.id, op.method, op.path, op.function, op.function
+            op.id, op.method, op.path, op.function, op.reads, op.function
         )
         .expect("writing to a String");
     }

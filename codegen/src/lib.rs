@@ -9,6 +9,7 @@
 //! writes the tables the tests read. When progenitor refuses the document,
 //! the error names the schema or the operation at fault.
 
+mod effect;
 mod emit;
 mod envelope;
 mod headers;

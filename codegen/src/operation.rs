@@ -15,6 +15,8 @@ pub(crate) struct Operation {
     pub builder: String,
     /// The generated type of its success response (`UserPaginatedRespDto`).
     pub response: String,
+    /// Whether it only reads, so that it may be sent again (see `effect`).
+    pub reads: bool,
     /// The generated type of its JSON body, when it takes one.
     pub body: Option<String>,
     /// The names of its query parameters, as the document spells them.
@@ -63,6 +65,7 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 })
                 .collect();
             Ok(Operation {
+                reads: crate::effect::reads(&method.to_uppercase(), &id, path),
                 body: body.transpose()?,
                 query,
                 required,

@@ -46,12 +46,7 @@ impl EventSettings {
             .map_err(|e| Error::Config(format!("event_host {event_host:?} is not a usable URL: {e}")))?;
         let authorization = signature::authorization(access_key_id, access_key_secret)
             .ok_or_else(|| Error::Config("access_key_id cannot be sent in a header".into()))?;
-        if policy.initial_backoff.is_zero() || policy.ping_interval >= policy.silence_limit {
-            return Err(Error::Config(
-                "subscription policy: initial_backoff must be longer than zero, and ping_interval shorter than silence_limit"
-                    .into(),
-            ));
-        }
+        policy.check()?;
         Ok(EventSettings { endpoint, authorization, policy, verify_tls, connect_timeout })
     }
 }

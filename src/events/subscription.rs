@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use crate::deadline::later;
 use crate::error::{BODY_SNIPPET_LIMIT, Error, Result};
 
 /// How a subscription keeps its connection alive and replaces it.
@@ -33,6 +34,27 @@ pub struct SubscriptionPolicy {
     /// A connection from which nothing (message, pong) has been heard for
     /// this long is dead, and replaced.
     pub silence_limit: Duration,
+}
+
+impl SubscriptionPolicy {
+    /// Refuses a policy that would spin, never detect a dead connection, or
+    /// overflow a deadline: every duration at most [`MAX_DURATION`](crate::MAX_DURATION),
+    /// `initial_backoff` and `ping_interval` longer than zero, `ping_interval`
+    /// shorter than `silence_limit`.
+    pub(crate) fn check(&self) -> Result<()> {
+        use crate::config::check_duration;
+        check_duration("subscription.initial_backoff", self.initial_backoff, false)?;
+        check_duration("subscription.max_backoff", self.max_backoff, true)?;
+        check_duration("subscription.ping_interval", self.ping_interval, false)?;
+        check_duration("subscription.silence_limit", self.silence_limit, false)?;
+        if self.ping_interval >= self.silence_limit {
+            return Err(Error::Config(format!(
+                "subscription.ping_interval ({:?}) must be shorter than subscription.silence_limit ({:?})",
+                self.ping_interval, self.silence_limit
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SubscriptionPolicy {
@@ -131,8 +153,22 @@ struct Connection {
     opened: Instant,
     last_heard: Instant,
     last_ping: Instant,
+    /// When the last item was handed to the consumer, until it polls again:
+    /// nobody listens meanwhile, so that time is not silence.
+    handed_over: Option<Instant>,
     /// Whether anything came through it: then losing it is no reason to wait longer.
     heard_anything: bool,
+}
+
+impl Connection {
+    /// Called when the consumer polls again: the time it took is not counted
+    /// as silence, so a slow consumer never has a live connection torn down.
+    fn resume(&mut self, now: Instant) {
+        let Some(handed_over) = self.handed_over.take() else { return };
+        let away = now.saturating_duration_since(handed_over);
+        self.last_heard = later(self.last_heard, away).min(now);
+        self.last_ping = later(self.last_ping, away).min(now);
+    }
 }
 
 struct State {
@@ -164,9 +200,13 @@ impl State {
                 return self.connect().await;
             };
             let policy = self.target.policy;
-            let ping_at = connection.last_heard.max(connection.last_ping) + policy.ping_interval;
-            let silent_at = connection.last_heard + policy.silence_limit;
+            connection.resume(Instant::now());
+            let ping_at = later(connection.last_heard.max(connection.last_ping), policy.ping_interval);
+            let silent_at = later(connection.last_heard, policy.silence_limit);
             let happened = tokio::select! {
+                // What has arrived is always read first: a message waiting in
+                // the socket is delivered even when a timer is also due.
+                biased;
                 incoming = connection.socket.next() => match incoming {
                     Some(Ok(Message::Text(text))) => Happened::Text(text.as_str().to_owned()),
                     Some(Ok(Message::Binary(bytes))) => Happened::Text(String::from_utf8_lossy(&bytes).into_owned()),
@@ -182,6 +222,7 @@ impl State {
             match happened {
                 Happened::Text(text) => {
                     connection.last_heard = now;
+                    connection.handed_over = Some(now);
                     connection.heard_anything = true;
                     let json = serde_json::from_str(&text).ok();
                     return Ok(Event::Message(EventMessage { event_code: self.event_code.clone(), text, json }));
@@ -205,7 +246,7 @@ impl State {
     fn lose(&mut self, reason: String) {
         let Some(connection) = self.connection.take() else { return };
         let healthy = connection.heard_anything || connection.opened.elapsed() >= self.target.policy.ping_interval;
-        self.failures = if healthy { 0 } else { self.failures + 1 };
+        self.failures = if healthy { 0 } else { self.failures.saturating_add(1) };
         tracing::warn!(event_code = %self.event_code, %reason, "event subscription lost its connection; reconnecting");
     }
 
@@ -221,15 +262,22 @@ impl State {
         match self.open().await {
             Ok(socket) => {
                 let now = Instant::now();
-                self.connection =
-                    Some(Connection { socket, opened: now, last_heard: now, last_ping: now, heard_anything: false });
+                self.connection = Some(Connection {
+                    socket,
+                    opened: now,
+                    last_heard: now,
+                    last_ping: now,
+                    // The `Connected` item is handed over now.
+                    handed_over: Some(now),
+                    heard_anything: false,
+                });
                 let reconnects = self.connections;
-                self.connections += 1;
+                self.connections = self.connections.saturating_add(1);
                 tracing::info!(event_code = %self.event_code, reconnects, "event subscription connected");
                 Ok(Event::Connected { reconnects })
             }
             Err(error) => {
-                self.failures += 1;
+                self.failures = self.failures.saturating_add(1);
                 tracing::warn!(event_code = %self.event_code, %error, "event subscription could not connect; trying again later");
                 Err(error)
             }

@@ -1,0 +1,79 @@
+//! Why a call got no usable answer, before it is an [`Error`]: what the
+//! runtime's layers (transport, token, deadline) hand to each other.
+//!
+//! It is `Clone`, so that every call waiting on one token request gets the
+//! same failure, and it crosses progenitor's hooks (which can only fail with
+//! a `reqwest` type) inside a response made for it: see [`Failure::into_response`].
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::{Error, ResponseBody, TimeLimit, TransportError};
+
+/// The HTTP status of a response that only carries a [`Failure`]: no
+/// operation of the API answers it, so progenitor hands it back untouched.
+const CARRIER_STATUS: u16 = 599;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Failure {
+    /// No answer: connection, DNS, TLS, a body cut short.
+    Transport(TransportError),
+    /// A time limit was reached.
+    Timeout(TimeLimit, Option<TransportError>),
+    /// The answer is larger than `max_response_bytes`.
+    TooLarge { limit: usize },
+    /// The token endpoint answered without a token; `body` is redacted.
+    TokenRejected { http_status: u16, body: Bytes },
+    /// The server asked to wait longer than the retry policy or the deadline allows.
+    RetryAfter { http_status: u16, retry_after: Duration, body: Bytes },
+    /// The task fetching the token was stopped (its runtime is shutting down).
+    Stopped(String),
+}
+
+impl Failure {
+    /// A failure of the HTTP client; `timeout` is the per-request limit it enforces.
+    pub(crate) fn from_reqwest(error: reqwest::Error, timeout: Duration) -> Failure {
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            if let Some(too_large) = cause.downcast_ref::<crate::transport::TooLarge>() {
+                return Failure::TooLarge { limit: too_large.limit };
+            }
+            source = cause.source();
+        }
+        match error.is_timeout() {
+            true => Failure::Timeout(TimeLimit::Request(timeout), Some(TransportError::new(error))),
+            false => Failure::Transport(TransportError::new(error)),
+        }
+    }
+
+    /// The error the call reports.
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Failure::Transport(error) => Error::Transport(error),
+            Failure::Timeout(limit, source) => Error::Timeout { limit, source },
+            Failure::TooLarge { limit } => Error::ResponseTooLarge { limit },
+            Failure::TokenRejected { http_status, body } => crate::token::rejected(http_status, body),
+            Failure::RetryAfter { http_status, retry_after, body } => {
+                Error::RetryAfter { http_status, retry_after, body: ResponseBody::new(body) }
+            }
+            Failure::Stopped(why) => Error::InvalidRequest(format!(
+                "the token request was stopped before it ended ({why}); nothing was sent"
+            )),
+        }
+    }
+
+    /// A response that carries the failure through progenitor's hooks; the
+    /// call reads it back with [`Failure::carried_by`].
+    pub(crate) fn into_response(self) -> reqwest::Response {
+        let mut response = http::Response::new(Bytes::new());
+        *response.status_mut() = http::StatusCode::from_u16(CARRIER_STATUS).expect("a valid status code");
+        response.extensions_mut().insert(self);
+        reqwest::Response::from(response)
+    }
+
+    /// The failure a response made by [`Failure::into_response`] carries.
+    pub(crate) fn carried_by(response: &reqwest::Response) -> Option<Failure> {
+        response.extensions().get::<Failure>().cloned()
+    }
+}
