@@ -2,6 +2,8 @@
 //! panics; it gives data or an error. A bounded run (256 cases each) in the
 //! test command.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -135,6 +137,102 @@ proptest! {
         holder[key] = Value::String(TOKEN.into());
         let redacted = crate::token::redact(Bytes::from(answer.to_string()));
         prop_assert!(memchr::memmem::find(&redacted, TOKEN.as_bytes()).is_none());
+    }
+}
+
+/// Any duration: the edges of the type, zero, small ones and any at all.
+fn any_duration() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::MAX),
+        Just(crate::MAX_DURATION),
+        (0u64..100_000).prop_map(Duration::from_millis),
+        (any::<u64>(), 0u32..1_000_000_000).prop_map(|(seconds, nanos)| Duration::new(seconds, nanos)),
+    ]
+}
+
+/// Any `expires_in` a token answer might hold: any number, or not a number.
+fn any_lifetime() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<f64>().prop_map(Value::from),
+        prop_oneof![Just(1e19), Just(1e20), Just(f64::MAX), Just(f64::MIN_POSITIVE), Just(-1.0), Just(0.0)]
+            .prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        ".{0,8}".prop_map(Value::String),
+        Just(Value::Null),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A server's token answer, well formed but for its lifetime, never panics
+    /// the client: a lifetime it cannot use is an error, any other is kept
+    /// within bounds, with its refresh before its expiry.
+    #[test]
+    fn a_token_answer_with_any_lifetime_never_panics(
+        expires_in in any_lifetime(),
+        margin in any_duration(),
+        jitter in any::<f64>(),
+    ) {
+        let answer = json!({"statusCode": 200, "message": "", "data": {"access_token": "t", "expires_in": expires_in}});
+        if let Ok((token, lifetime)) = crate::token::read_token(answer.to_string().as_bytes()) {
+            prop_assert!(lifetime > Duration::ZERO || expires_in.as_f64().is_some_and(|s| s < 1e-9));
+            prop_assert!(lifetime <= crate::token::MAX_TOKEN_LIFETIME);
+            let now = tokio::time::Instant::now();
+            let token = crate::token::Token::new(&token, lifetime, margin, jitter, now).expect("a header value");
+            prop_assert!(!token.expired(now) || lifetime.is_zero());
+            prop_assert!(token.due_for_refresh(now + lifetime));
+        }
+    }
+
+    /// Any settings either build a client or are refused with `Error::Config`;
+    /// a client's policies then compute their waits and deadlines without a panic.
+    #[test]
+    fn any_durations_in_the_settings_are_built_or_refused_never_panic(
+        timeouts in (any_duration(), any_duration(), any_duration()),
+        backoffs in (any_duration(), any_duration(), any::<u32>()),
+        events in (any_duration(), any_duration(), any_duration(), any_duration()),
+        attempt in any::<u32>(),
+    ) {
+        let (timeout, operation_timeout, margin) = timeouts;
+        let retry = crate::RetryPolicy::default()
+            .with_initial_backoff(backoffs.0)
+            .with_max_backoff(backoffs.1)
+            .with_max_attempts(backoffs.2);
+        let subscription = crate::SubscriptionPolicy {
+            initial_backoff: events.0,
+            max_backoff: events.1,
+            ping_interval: events.2,
+            silence_limit: events.3,
+        };
+        let built = crate::ManagementClient::builder()
+            .access_key_id("id")
+            .access_key_secret("secret")
+            .timeout(timeout)
+            .operation_timeout(operation_timeout)
+            .token_refresh_margin(margin)
+            .retry(retry)
+            .subscription_policy(subscription)
+            .build();
+        match built {
+            Ok(_) => {
+                for limit in [timeout, operation_timeout, margin, retry.max_backoff, events.1, events.2, events.3] {
+                    prop_assert!(limit <= crate::MAX_DURATION);
+                }
+                let now = tokio::time::Instant::now();
+                let _ = crate::deadline::later(now, subscription.silence_limit);
+                let answer = Ok(crate::transport::Answer {
+                    status: 503,
+                    headers: Default::default(),
+                    body: Bytes::new(),
+                    url: None,
+                });
+                let _ = retry.decide(attempt.max(1), &answer, crate::retry::Effect::Reads, operation_timeout);
+            }
+            Err(error) => prop_assert!(matches!(error, crate::Error::Config(_)), "{error:?}"),
+        }
     }
 }
 

@@ -229,6 +229,21 @@ mod tests {
     }
 
     #[test]
+    fn the_effect_of_an_operation_is_found_by_its_method_name() {
+        let table = crate::generated::READ_ONLY_POSTS;
+        assert!(table.windows(2).all(|pair| pair[0] < pair[1]), "sorted, for the binary search");
+        let post = reqwest::Method::POST;
+        assert_eq!(Effect::of(&post, "list_users"), Effect::Reads);
+        assert_eq!(Effect::of(&post, "check_permission"), Effect::Reads);
+        assert_eq!(Effect::of(&post, "create_role"), Effect::Writes);
+        assert_eq!(Effect::of(&post, "get_public_account_of_groups"), Effect::Writes);
+        assert_eq!(Effect::of(&reqwest::Method::GET, "get_user"), Effect::Reads);
+        assert_eq!(Effect::of(&reqwest::Method::DELETE, "delete_by_id"), Effect::Writes);
+        // A path the document lacks, sent raw.
+        assert_eq!(Effect::of(&post, ""), Effect::Writes);
+    }
+
+    #[test]
     fn no_wait_is_started_that_would_end_past_the_deadline() {
         let policy = RetryPolicy::default()
             .with_initial_backoff(Duration::from_secs(10))

@@ -59,7 +59,13 @@ impl Token {
     /// `None` when the token cannot be sent in a header. `jitter`, in `[0, 1)`,
     /// places the refresh between `margin` and `margin / 2` before expiry, so
     /// that services started together do not all refresh in the same second.
-    fn new(access_token: &str, lifetime: Duration, margin: Duration, jitter: f64, now: Instant) -> Option<Self> {
+    pub(crate) fn new(
+        access_token: &str,
+        lifetime: Duration,
+        margin: Duration,
+        jitter: f64,
+        now: Instant,
+    ) -> Option<Self> {
         let mut authorization = HeaderValue::try_from(format!("Bearer {access_token}")).ok()?;
         authorization.set_sensitive(true);
         let userpool_id = scoped_userpool_id(access_token).and_then(|id| HeaderValue::try_from(id).ok());
@@ -87,11 +93,11 @@ impl Token {
     }
 
     /// Whether it is time to fetch a new token at `now`.
-    fn due_for_refresh(&self, now: Instant) -> bool {
+    pub(crate) fn due_for_refresh(&self, now: Instant) -> bool {
         now >= self.refresh_at
     }
 
-    fn expired(&self, now: Instant) -> bool {
+    pub(crate) fn expired(&self, now: Instant) -> bool {
         now >= self.expires_at
     }
 }

@@ -309,3 +309,62 @@ async fn publishing_sends_the_event_as_the_official_sdks_do() {
     assert_eq!(serde_json::from_str::<serde_json::Value>(event_data).unwrap(), json!({"userId": "u1", "n": 2}));
     assert_eq!(bearer(request), format!("Bearer {}", jwt(1)));
 }
+
+/// Moves tokio's clock `by` ahead at once, as a consumer busy that long
+/// would find it; the server keeps real time.
+async fn travel(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+#[tokio::test]
+async fn a_consumer_slower_than_the_silence_limit_loses_no_message() {
+    let sent: &'static [&'static str] = Box::leak((0..20).map(|n| &*format!("event {n}").leak()).collect());
+    let server = EventServer::start(|_| None, move |_| send_then_hold(sent, None)).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+
+    for expected in sent {
+        // Busy elsewhere for three silence limits before each read.
+        travel(quick_policy().silence_limit * 3).await;
+        match next(&mut events).await {
+            Ok(Event::Message(message)) => assert_eq!(message.text, *expected),
+            other => panic!("expected {expected:?}, got {other:?}: the live connection was replaced"),
+        }
+    }
+    assert_eq!(server.handshakes().len(), 1, "the connection was replaced");
+}
+
+#[test]
+fn a_policy_that_would_spin_or_overflow_a_deadline_is_refused_when_the_client_is_built() {
+    let base = quick_policy();
+    let refused = [
+        SubscriptionPolicy { silence_limit: Duration::MAX, ..base },
+        SubscriptionPolicy { ping_interval: Duration::MAX, silence_limit: Duration::MAX, ..base },
+        SubscriptionPolicy { max_backoff: Duration::MAX, ..base },
+        SubscriptionPolicy { initial_backoff: Duration::ZERO, ..base },
+        SubscriptionPolicy { ping_interval: Duration::ZERO, ..base },
+        SubscriptionPolicy { ping_interval: base.silence_limit, ..base },
+    ];
+    for policy in refused {
+        let built = builder("http://127.0.0.1:9").subscription_policy(policy).build();
+        assert!(matches!(built, Err(Error::Config(_))), "{policy:?}: {built:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_policy_of_the_longest_durations_allowed_runs() {
+    let longest = SubscriptionPolicy {
+        initial_backoff: authing::MAX_DURATION,
+        max_backoff: authing::MAX_DURATION,
+        ping_interval: authing::MAX_DURATION - Duration::from_secs(1),
+        silence_limit: authing::MAX_DURATION,
+    };
+    let server = EventServer::start(|_| None, |_| send_then_hold(&["hello"], None)).await;
+    let client = builder("http://127.0.0.1:9").event_host(&server.host).subscription_policy(longest).build().unwrap();
+    let mut events = client.subscribe("custom.event");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    assert_eq!(next_message(&mut events).await.text, "hello");
+}

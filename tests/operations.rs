@@ -56,3 +56,20 @@ fn methods_are_named_after_the_operation_id_in_snake_case() {
     let functions: BTreeSet<_> = OPERATIONS.iter().map(|op| op.function).collect();
     assert!(functions.contains("list_users") && functions.contains("create_role") && functions.contains("get_user"));
 }
+
+#[test]
+fn the_readme_lists_the_posts_that_are_sent_again_as_reads() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- read-only posts").expect("the list's opening marker");
+    let end = readme.find("<!-- end of read-only posts -->").expect("the list's closing marker");
+    let listed: BTreeSet<&str> = readme[start..end]
+        .lines()
+        .skip(1)
+        .flat_map(|line| line.split(", "))
+        .map(|name| name.trim_matches('`'))
+        .collect();
+    let generated: BTreeSet<&str> =
+        OPERATIONS.iter().filter(|op| op.method == "POST" && op.reads).map(|op| op.operation_id).collect();
+    assert_eq!(listed, generated, "README's list of read-only POSTs is not what authing-codegen decided");
+    assert!(OPERATIONS.iter().filter(|op| op.method == "GET").all(|op| op.reads));
+}
