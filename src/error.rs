@@ -89,6 +89,24 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A list walk (`.pages()`, `.items()`) could not read the whole list:
+    /// the server's latest total says there are more items than it gave, and
+    /// the walk cannot go on without skipping or repeating some (an empty or
+    /// a repeated page, a cursor that ended or stood still). The last item
+    /// of the stream, after every page before it: a list is never cut short
+    /// silently.
+    #[error(
+        "{operation}: the list ended after {seen} of its {total} items; the rest could not be read without skipping or repeating some"
+    )]
+    IncompleteList {
+        /// The operation walked (`listUsers`).
+        operation: String,
+        /// Items read, those before a resumed walk's start included.
+        seen: i64,
+        /// The total the server gave last.
+        total: i64,
+    },
+
     /// An event subscription could not connect: the event host is
     /// unreachable or refused the upgrade (HTTP 401 or 403: a wrong access
     /// key). An item of the [`Subscription`](crate::Subscription), which

@@ -73,7 +73,7 @@ pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result, TimeLimit, Tran
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 pub use operation::{Call, Operation};
-pub use paging::{MAX_PAGE_SIZE, Page, Paginated};
+pub use paging::{DEFAULT_PAGE_CONCURRENCY, Items, MAX_PAGE_SIZE, Page, Pages, Paginated, Resume};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;
 #[doc(hidden)]

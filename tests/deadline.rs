@@ -41,7 +41,7 @@ fn is_operation_timeout(result: &authing::Result<authing::types::UserDto>) -> bo
 
 #[tokio::test(start_paused = true)]
 async fn a_call_waiting_for_a_slow_token_ends_by_its_operation_timeout() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(AN_HOUR))
@@ -60,7 +60,7 @@ async fn a_call_waiting_for_a_slow_token_ends_by_its_operation_timeout() {
 
 #[tokio::test]
 async fn a_call_waiting_for_a_place_under_the_in_flight_limit_ends_by_its_operation_timeout() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -87,7 +87,7 @@ async fn a_call_waiting_for_a_place_under_the_in_flight_limit_ends_by_its_operat
 
 #[tokio::test]
 async fn an_answer_slower_than_the_operation_timeout_ends_the_call_at_it() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -104,7 +104,7 @@ async fn an_answer_slower_than_the_operation_timeout_ends_the_call_at_it() {
 
 #[tokio::test]
 async fn the_request_timeout_is_told_apart_from_the_operation_timeout() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -125,7 +125,7 @@ async fn the_request_timeout_is_told_apart_from_the_operation_timeout() {
 
 #[tokio::test]
 async fn a_retry_after_past_the_deadline_ends_the_call_at_once_with_the_delay() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -145,7 +145,7 @@ async fn a_retry_after_past_the_deadline_ends_the_call_at_once_with_the_delay() 
 
 #[tokio::test(start_paused = true)]
 async fn raw_and_untyped_calls_have_the_same_deadline() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(AN_HOUR))

@@ -128,7 +128,7 @@ fn asked(request: &Request) -> (usize, usize) {
 /// A server whose list at `on` has `TOTAL` items, answered page by page as
 /// `answer` puts them; `fail_page` is answered with a failure envelope instead.
 async fn list_server(on: &str, method_name: &str, fail_page: Option<usize>, answer: Answer) -> MockServer {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     let schema = item_schema(on, &method_name.to_lowercase());
     Mock::given(method(method_name))
@@ -174,7 +174,9 @@ async fn walks_three_pages_of<F, S>(
     let sizes = pages(client(&server)).await;
     assert_eq!(sizes, [3, 3, 1], "{on}: page sizes");
     let sent = requests(&server, on).await;
-    let asked: Vec<_> = sent.iter().map(asked).collect();
+    let mut asked: Vec<_> = sent.iter().map(asked).collect();
+    // The first page alone, then the others at once: they may arrive in any order.
+    asked[1..].sort();
     assert_eq!(asked, [(1, 3), (2, 3), (3, 3)], "{on}: pages asked for");
     assert!(sent.iter().all(&filter), "{on}: a filter was lost");
 }
@@ -310,15 +312,16 @@ async fn every_typed_list_has_an_untyped_twin() {
         assert_eq!((typed.number, typed.total_count), (untyped.number, untyped.total_count));
         assert_eq!(as_json(&typed.items), json!(untyped.items));
     }
-    let sent = requests(&server, "/api/v3/list-roles").await;
-    assert_eq!(sent.iter().map(asked).collect::<Vec<_>>(), [(1, 3), (2, 3), (3, 3), (1, 3), (2, 3), (3, 3)]);
+    let mut asked: Vec<_> = requests(&server, "/api/v3/list-roles").await.iter().map(asked).collect();
+    asked.sort();
+    assert_eq!(asked, [(1, 3), (1, 3), (2, 3), (2, 3), (3, 3), (3, 3)]);
 }
 
 /// A server whose `listDnef` list has `TOTAL` items, answered from the
 /// `startIndex` asked for (from 0 when none), with the next one, or -1 after
 /// the last page.
 async fn cursor_server() -> MockServer {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     let schema = item_schema("/api/v3/list-dnef", "get");
     Mock::given(path("/api/v3/list-dnef"))
@@ -363,7 +366,7 @@ async fn a_cursor_set_on_the_request_is_where_the_walk_begins() {
 
 #[tokio::test]
 async fn a_cursor_that_does_not_move_on_ends_the_walk() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     let schema = item_schema("/api/v3/list-dnef", "get");
     let answered = std::sync::atomic::AtomicUsize::new(0);
@@ -385,7 +388,7 @@ async fn a_cursor_that_does_not_move_on_ends_the_walk() {
 
 #[tokio::test]
 async fn body_scroll_id() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     // The scroll id says where the next page starts; an empty page ends the list.
     Mock::given(path("/api/v3/metadata/get-all-row-by-scrollid"))
@@ -451,8 +454,8 @@ async fn an_error_on_page_two_is_an_item_and_ends_the_stream() {
 }
 
 #[tokio::test]
-async fn a_server_that_repeats_a_page_does_not_loop() {
-    let server = MockServer::start().await;
+async fn a_server_that_repeats_a_page_does_not_loop_and_says_the_list_is_incomplete() {
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     let schema = item_schema("/api/v3/list-roles", "get");
     // Whatever page is asked for, the first one, with a total never reached.
@@ -462,16 +465,18 @@ async fn a_server_that_repeats_a_page_does_not_loop() {
         .mount(&server)
         .await;
 
-    let pages: Vec<_> = client(&server).list_roles().pages_of(3).try_collect().await.unwrap();
+    let pages: Vec<_> = client(&server).list_roles().pages_of(3).concurrency(1).collect().await;
 
-    assert_eq!(pages.len(), 1);
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].as_ref().unwrap().items.len(), 3);
+    assert!(matches!(&pages[1], Err(Error::IncompleteList { seen: 3, total: 1000, .. })), "{:?}", pages[1]);
     assert_eq!(requests(&server, "/api/v3/list-roles").await.len(), 2);
 }
 
 /// A local Authing whose user list answers page `n` (of 3) with `page(n)`, as
 /// raw bytes so that a page can be whatever the real service sends.
 async fn users_server(page: fn(usize) -> String) -> MockServer {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(path("/api/v3/list-users"))
         .respond_with(move |request: &Request| {
@@ -514,16 +519,18 @@ async fn pages_as_the_real_service_sends_them_are_read_whole() {
 }
 
 #[tokio::test]
-async fn a_null_list_is_an_empty_page_and_ends_the_walk() {
+async fn a_null_list_before_the_total_ends_the_walk_as_incomplete() {
     let server = users_server(|page| match page {
         1 => real_page(0..3, TOTAL),
         _ => json!({"statusCode": 200, "message": "", "data": {"totalCount": TOTAL, "list": null}}).to_string(),
     })
     .await;
 
-    let pages: Vec<_> = client(&server).list_users().pages_of(3).try_collect().await.unwrap();
+    let pages: Vec<_> = client(&server).list_users().pages_of(3).concurrency(1).collect().await;
 
-    assert_eq!(pages.len(), 1);
+    assert_eq!(pages.len(), 2);
+    assert!(pages[0].is_ok());
+    assert!(matches!(&pages[1], Err(Error::IncompleteList { seen: 3, total: 7, .. })), "{:?}", pages[1]);
     assert_eq!(requests(&server, "/api/v3/list-users").await.len(), 2);
 }
 
@@ -540,4 +547,180 @@ async fn a_page_cut_short_is_an_error_item_that_ends_the_stream() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].as_ref().unwrap().items.len(), 3);
     assert!(matches!(items[1], Err(Error::InvalidJson { http_status: 200, .. })), "{:?}", items[1]);
+}
+
+// Lists at scale: pages fetched at once, a server giving fewer items than
+// asked, lists changing during the walk, resuming; never a partial `Ok`.
+
+/// How a local user list answers: how many users it has and how many it
+/// gives per page at most, both by the index of the request (from 0), the
+/// page that fails, and how long a page takes.
+#[derive(Clone, Copy)]
+struct UserList {
+    total: fn(usize) -> usize,
+    cap: fn(usize) -> usize,
+    fail: Option<usize>,
+    delay: fn(usize) -> std::time::Duration,
+}
+
+impl Default for UserList {
+    fn default() -> Self {
+        UserList { total: |_| 237, cap: |_| 50, fail: None, delay: |_| std::time::Duration::ZERO }
+    }
+}
+
+async fn user_list(list: UserList) -> MockServer {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(path("/api/v3/list-users"))
+        .respond_with(move |request: &Request| {
+            let n = answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (page, asked_size) = asked(request);
+            if list.fail == Some(page) {
+                return ResponseTemplate::new(200).set_body_json(json!({"statusCode": 500, "message": "busy"}));
+            }
+            let (total, size) = ((list.total)(n), asked_size.min((list.cap)(n)));
+            let users: Vec<Value> =
+                ((page - 1) * size..(page * size).min(total)).map(|n| user(&format!("u{n}"))).collect();
+            ok(json!({"totalCount": total, "list": users})).set_delay((list.delay)(page))
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+fn user_ids(users: &[authing::types::UserDto]) -> Vec<String> {
+    users.iter().map(|user| user.user_id.clone()).collect()
+}
+
+fn expected_ids(total: usize) -> Vec<String> {
+    (0..total).map(|n| format!("u{n}")).collect()
+}
+
+#[tokio::test]
+async fn a_server_giving_fewer_items_per_page_than_asked_is_followed_at_its_page_size() {
+    let server = user_list(UserList { cap: |_| 20, ..UserList::default() }).await;
+
+    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+
+    assert_eq!(user_ids(&users), expected_ids(237), "every user exactly once, in order");
+    let mut sent: Vec<_> = requests(&server, "/api/v3/list-users").await.iter().map(asked).collect();
+    sent[1..].sort();
+    let pages_of_twenty: Vec<_> = (2..=12).map(|page| (page, 20)).collect();
+    assert_eq!(sent, [vec![(1, 50)], pages_of_twenty].concat());
+}
+
+#[tokio::test]
+async fn a_cap_that_begins_mid_walk_is_followed_without_skipping_or_repeating() {
+    // Page 1 whole, then 20 at most: 70 read when the walk learns it, so it
+    // goes on with pages of 14, the largest that begin at item 70.
+    let server = user_list(UserList { cap: |n| if n == 0 { 50 } else { 20 }, ..UserList::default() }).await;
+
+    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+
+    assert_eq!(user_ids(&users), expected_ids(237));
+}
+
+#[tokio::test]
+async fn a_list_that_shrinks_during_the_walk_ends_ok_at_its_latest_total() {
+    let server = user_list(UserList { total: |n| if n == 0 { 100 } else { 80 }, ..UserList::default() }).await;
+
+    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+
+    assert_eq!(user_ids(&users), expected_ids(80));
+}
+
+#[tokio::test]
+async fn a_list_that_grows_during_the_walk_is_read_to_its_latest_total() {
+    let server = user_list(UserList { total: |n| if n == 0 { 100 } else { 130 }, ..UserList::default() }).await;
+
+    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+
+    assert_eq!(user_ids(&users), expected_ids(130));
+}
+
+#[tokio::test]
+async fn a_concurrent_walk_whose_third_page_fails_gives_the_two_before_it_then_the_error() {
+    // Page 3 fails at once, while page 2 is still on its way.
+    let server = user_list(UserList {
+        fail: Some(3),
+        delay: |page| std::time::Duration::from_millis(if page == 2 { 200 } else { 0 }),
+        ..UserList::default()
+    })
+    .await;
+
+    let pages: Vec<_> = client(&server).list_users().pages().collect().await;
+
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    let numbers: Vec<i64> = pages[..2].iter().map(|page| page.as_ref().unwrap().number).collect();
+    assert_eq!(numbers, [1, 2]);
+    assert!(matches!(pages[2], Err(Error::Api { status_code: 500, .. })), "{:?}", pages[2]);
+}
+
+#[tokio::test]
+async fn a_concurrent_walk_asks_for_every_page_once_with_the_filters() {
+    let server = user_list(UserList::default()).await;
+
+    let client = client(&server);
+    let request = client.list_users().body_map(|b| b.keywords(Some("k".to_string())));
+    let users: Vec<_> = request.items().try_collect().await.unwrap();
+
+    assert_eq!(users.len(), 237);
+    let sent = requests(&server, "/api/v3/list-users").await;
+    let mut pages: Vec<_> = sent.iter().map(asked).collect();
+    pages.sort();
+    assert_eq!(pages, (1..=5).map(|page| (page, 50)).collect::<Vec<_>>());
+    assert!(sent.iter().all(|r| body_has(r, "/keywords", "k")), "a filter was lost");
+}
+
+#[tokio::test]
+async fn concurrency_one_asks_for_one_page_after_the_other() {
+    let server = user_list(UserList::default()).await;
+
+    let users: Vec<_> = client(&server).list_users().items().concurrency(1).try_collect().await.unwrap();
+
+    assert_eq!(users.len(), 237);
+    let pages: Vec<_> = requests(&server, "/api/v3/list-users").await.iter().map(asked).collect();
+    assert_eq!(pages, (1..=5).map(|page| (page, 50)).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_walk_stopped_after_a_page_is_resumed_from_it() {
+    let server = user_list(UserList::default()).await;
+    let client = client(&server);
+
+    let first: Vec<_> = client.list_users().pages().take(2).try_collect().await.unwrap();
+    let resume = first[1].next.clone().expect("more pages after the second");
+    assert_eq!((resume.page_number(), resume.page_size(), resume.items_read()), (Some(3), 50, 100));
+    // It can be kept anywhere in between.
+    let resume: authing::Resume = serde_json::from_str(&serde_json::to_string(&resume).unwrap()).unwrap();
+    let rest: Vec<_> = client.list_users().pages_from(resume).try_collect().await.unwrap();
+
+    let users: Vec<_> = first.into_iter().chain(rest).flat_map(|page| page.items).collect();
+    assert_eq!(user_ids(&users), expected_ids(237));
+}
+
+#[tokio::test]
+async fn a_cursor_walk_that_ends_before_its_total_says_so() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    // Seven items, but a total of ten.
+    Mock::given(path("/api/v3/list-dnef"))
+        .respond_with(|request: &Request| {
+            let start: usize =
+                request.url.query_pairs().find(|(k, _)| k == "startIndex").map_or(0, |(_, v)| v.parse().unwrap());
+            let end = (start + 3).min(TOTAL);
+            let next = if end < TOTAL { end as i64 } else { -1 };
+            ok(json!({"list": (start..end).collect::<Vec<_>>(), "totalCount": 10, "nextStartIndex": next}))
+        })
+        .mount(&server)
+        .await;
+
+    let pages: Vec<_> =
+        client(&server).list_dnef().namespace_code("ns").resource_code("rc").json_pages_of(3).collect().await;
+
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    assert!(pages[..3].iter().all(Result::is_ok));
+    assert!(matches!(&pages[3], Err(Error::IncompleteList { seen: 7, total: 10, .. })), "{:?}", pages[3]);
 }

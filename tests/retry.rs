@@ -11,7 +11,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A server whose `get-user` answers `status` `failures` times, then succeeds.
 async fn failing_then_ok(status: u16, failures: u64) -> MockServer {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -66,7 +66,7 @@ async fn retrying_can_be_turned_off() {
 
 /// A server whose `POST on` answers `status` once, then an envelope.
 async fn post_failing_once(on: &str, failure: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("POST")).and(path(on)).respond_with(failure).up_to_n_times(1).mount(&server).await;
     Mock::given(method("POST"))
@@ -106,7 +106,7 @@ async fn a_write_answered_503_is_sent_again_when_the_policy_says_writes_may_be()
 
 #[tokio::test]
 async fn a_post_that_only_reads_answered_503_is_sent_again() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     let on = "/api/v3/is-user-exists";
     Mock::given(method("POST"))

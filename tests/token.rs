@@ -17,7 +17,7 @@ async fn mount_get_user(server: &MockServer) {
 
 #[tokio::test]
 async fn the_token_is_fetched_once_and_reused() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     mount_get_user(&server).await;
     let client = client(&server);
@@ -37,7 +37,7 @@ async fn the_token_is_fetched_once_and_reused() {
 
 #[tokio::test]
 async fn clones_share_the_token() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     mount_get_user(&server).await;
     let client = client(&server);
@@ -50,7 +50,7 @@ async fn clones_share_the_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_first_calls_share_one_token_request() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         // Slow enough that every call arrives while the fetch is in flight.
@@ -74,7 +74,7 @@ async fn concurrent_first_calls_share_one_token_request() {
 
 #[tokio::test]
 async fn the_token_is_replaced_before_it_expires() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     // A 2 s token is due for refresh after half to three quarters of its life (jittered).
     mount_tokens(&server, 2).await;
     mount_get_user(&server).await;
@@ -103,7 +103,7 @@ async fn the_token_is_replaced_before_it_expires() {
 
 #[tokio::test]
 async fn an_http_401_fetches_a_new_token_and_retries_once() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -126,7 +126,7 @@ async fn an_http_401_fetches_a_new_token_and_retries_once() {
 
 #[tokio::test]
 async fn an_envelope_401_under_http_200_also_retries_once() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -145,7 +145,7 @@ async fn an_envelope_401_under_http_200_also_retries_once() {
 
 #[tokio::test]
 async fn a_second_401_is_returned_without_another_retry() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))
@@ -162,7 +162,7 @@ async fn a_second_401_is_returned_without_another_retry() {
 
 #[tokio::test]
 async fn a_rejected_token_request_is_an_api_error_with_its_codes() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -189,7 +189,7 @@ async fn a_rejected_token_request_is_an_api_error_with_its_codes() {
 
 #[tokio::test]
 async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ok(json!({"access_token": "opaque-token", "expires_in": 7200})))
@@ -206,7 +206,7 @@ async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
 
 #[tokio::test]
 async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     let answer = json!({"statusCode": 200, "message": "", "data": {"access_token": "eyJ-the-secret-token", "expires_in": "7200"}});
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
@@ -234,7 +234,7 @@ async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
 
 #[tokio::test]
 async fn a_token_endpoint_answering_503_is_asked_again() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(503))
@@ -274,9 +274,9 @@ async fn a_refused_first_connection_is_retried_for_the_token_too() {
 
 #[tokio::test]
 async fn redirects_are_not_followed_so_credentials_stay_with_the_host() {
-    let elsewhere = MockServer::start().await;
+    let elsewhere = own_server().await;
     mount_tokens(&elsewhere, 7200).await;
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(307).insert_header("location", format!("{}{TOKEN_PATH}", elsewhere.uri())))
@@ -299,7 +299,7 @@ async fn travel(by: Duration) {
 
 #[tokio::test]
 async fn a_failing_token_endpoint_in_the_refresh_window_fails_no_call_while_the_token_is_valid() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     // The first token lasts 10 s; every later token request fails, slowly.
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
@@ -352,7 +352,7 @@ async fn token_requests_reach(server: &MockServer, n: usize) {
 
 #[tokio::test]
 async fn after_a_failed_refresh_the_next_one_waits() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 600})))
@@ -382,7 +382,7 @@ async fn after_a_failed_refresh_the_next_one_waits() {
 
 #[tokio::test]
 async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
-    let server = MockServer::start().await;
+    let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(400)))
@@ -406,7 +406,7 @@ async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
 #[tokio::test]
 async fn any_lifetime_the_server_gives_a_token_is_taken_without_a_panic() {
     for expires_in in [json!(1e20), json!(1e19), json!(u64::MAX), json!(f64::MAX), json!(1e-9)] {
-        let server = MockServer::start().await;
+        let server = own_server().await;
         Mock::given(method("POST"))
             .and(path(TOKEN_PATH))
             .respond_with(ok(json!({"access_token": jwt(1), "expires_in": expires_in})))

@@ -7,6 +7,7 @@
 
 mod raw;
 mod usage;
+mod walk;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,6 +55,17 @@ enum Run {
         url: String,
         #[arg(long)]
         calls: u64,
+    },
+    /// Walking a list of `items` users, from a server on 127.0.0.1 that
+    /// answers each page after `page_ms`, with `concurrency` pages at once
+    /// (the SDK's default when not given).
+    Walk {
+        #[arg(long)]
+        items: usize,
+        #[arg(long)]
+        page_ms: u64,
+        #[arg(long)]
+        concurrency: Option<usize>,
     },
     /// Decoding a canned list answer into the SDK's type, and into `serde_json::Value`.
     Decode {
@@ -174,6 +186,10 @@ fn main() -> Result<()> {
                 );
                 Ok(())
             })
+        }
+        Run::Walk { items, page_ms, concurrency } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            runtime.block_on(walk::run(items, std::time::Duration::from_millis(page_ms), concurrency))
         }
         Run::Decode { answer, times } => {
             let body = std::fs::read(&answer).with_context(|| format!("cannot read {}", answer.display()))?;

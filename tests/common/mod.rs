@@ -41,6 +41,12 @@ pub async fn mount_tokens(server: &MockServer, expires_in: u64) {
         .await;
 }
 
+/// A server of its own: not one of wiremock's pool, which a later test may
+/// get while requests a walk sent ahead and dropped are still arriving.
+pub async fn own_server() -> MockServer {
+    MockServer::builder().start().await
+}
+
 /// A client builder for `host` with the test credentials.
 pub fn builder(host: impl Into<String>) -> authing::ManagementClientBuilder {
     ManagementClient::builder().access_key_id(ACCESS_KEY_ID).access_key_secret(ACCESS_KEY_SECRET).host(host)

@@ -38,6 +38,8 @@ struct Sizes {
     /// Sequential calls of the two callgrind runs: their difference is the marginal cost.
     callgrind_calls: [u64; 2],
     wrk_seconds: u32,
+    /// Users in the list walked page by page, each page answered after 30 ms.
+    walk_items: u64,
 }
 
 impl Sizes {
@@ -52,6 +54,7 @@ impl Sizes {
                 memory_calls: 5_000,
                 callgrind_calls: [100, 200],
                 wrk_seconds: 1,
+                walk_items: 1_000,
             }
         } else {
             Sizes {
@@ -63,6 +66,7 @@ impl Sizes {
                 memory_calls: 100_000,
                 callgrind_calls: [2_000, 4_000],
                 wrk_seconds: 5,
+                walk_items: 10_000,
             }
         }
     }
@@ -133,6 +137,19 @@ pub async fn run(root: &Path, args: BenchArgs) -> Result<()> {
     let answer = root.join("bench/answers/list-users.json").display().to_string();
     let decode = bench.run(&["decode", "--answer", &answer, "--times", "2000"]).await?;
     report.decode(&decode);
+
+    println!("bench: walking a list of {} users, pages answered after 30 ms", sizes.walk_items);
+    let items = sizes.walk_items.to_string();
+    let mut sequential_walk = None;
+    // One page at a time first: the baseline of the others. No number is the SDK's default.
+    for concurrency in [Some("1"), Some("4"), None, Some("16")] {
+        let mut args = vec!["walk", "--items", &items, "--page-ms", "30"];
+        args.extend(concurrency.iter().flat_map(|n| ["--concurrency", n]));
+        let walk = bench.run(&args).await?;
+        let seconds = walk["seconds"].as_f64().unwrap_or(f64::NAN);
+        let baseline = *sequential_walk.get_or_insert(seconds);
+        report.walk(&walk, baseline);
+    }
 
     server.stop().await;
     let text = report.finish();
@@ -505,6 +522,16 @@ impl Report {
             &format!("decoding a 50-user list ({} KB)", decode["bytes"].as_u64().unwrap_or(0) / 1024),
             &format!("{typed:.0} us into the SDK's type, {value:.0} us into `serde_json::Value`"),
             &format!("{:.2}x untyped", typed / value),
+        );
+    }
+
+    fn walk(&mut self, walk: &Value, sequential_seconds: f64) {
+        let (seconds, concurrency) = (walk["seconds"].as_f64().unwrap_or(f64::NAN), &walk["concurrency"]);
+        let default = if walk["default"] == true { " (the default)" } else { "" };
+        self.row(
+            &format!("`.items()` of {} users, 30 ms a page, {concurrency} page(s) at once{default}", walk["items"]),
+            &format!("{seconds:.2} s, {} requests", walk["requests"]),
+            &format!("{:.1}x as fast as one page at a time", sequential_seconds / seconds),
         );
     }
 

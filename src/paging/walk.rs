@@ -1,0 +1,358 @@
+//! The walk through the pages of one list: which pages are asked for and
+//! when, the order they are yielded in, and when the walk ends.
+//!
+//! - A list walked by page number asks for one page until the server has
+//!   said how many items there are, then for up to `concurrency` pages at
+//!   once, never past the latest total, and yields them strictly in order.
+//!   Only the pages asked for are held: at most `concurrency` ahead of the
+//!   consumer, and none is fetched while the consumer does not poll.
+//! - A page shorter than asked before the total is reached means the server
+//!   gives fewer items per page than asked: the walk goes on with pages of
+//!   that length, from the next item (pages asked ahead at the old size are
+//!   dropped unread).
+//! - A list walked by cursor asks for one page at a time: the cursor comes
+//!   with the page before.
+//! - The walk never ends `Ok` with fewer items than the latest total the
+//!   server gave: where it cannot go on (an empty or a repeated page, a
+//!   cursor that ends or stands still), its last item is
+//!   [`Error::IncompleteList`]. An error is always the last item, after
+//!   every page before it.
+//!
+//! The walk knows nothing of operations: it asks for a page at a position
+//! through a function, so that it is compiled once per item type and tested
+//! on its own.
+
+use std::future::Future;
+use std::hash::{Hash as _, Hasher as _};
+use std::pin::Pin;
+
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesOrdered;
+use serde::Serialize;
+
+use super::{At, By, Next, Page, Resume, Split};
+use crate::error::{Error, Result};
+
+/// The future of one page's answer.
+pub(crate) type Fetching<'a, T> = Pin<Box<dyn Future<Output = Result<Split<T>>> + Send + 'a>>;
+/// Asks for the page at a position, of a size.
+pub(crate) type FetchPage<'a, T> = Box<dyn Fn(&At, i64) -> Fetching<'a, T> + Send + 'a>;
+/// A page asked for: its position, and its answer to come.
+type Asked<'a, T> = Pin<Box<dyn Future<Output = (At, Result<Split<T>>)> + Send + 'a>>;
+
+pub(crate) struct Walk<'a, T> {
+    operation: &'static str,
+    by: By,
+    fetch: FetchPage<'a, T>,
+    /// Pages of a list walked by page number asked for at once, once the total is known.
+    concurrency: usize,
+    size: i64,
+    /// The next page to ask for; `None` until a cursor walk's page gives one.
+    next: Option<At>,
+    /// The pages asked for and not yet yielded, in order.
+    asked: FuturesOrdered<Asked<'a, T>>,
+    /// Items yielded, those before a resumed walk's start included.
+    seen: i64,
+    /// The latest total the server gave.
+    total: Option<i64>,
+    /// A fingerprint of the previous page's items, to see a page repeated.
+    previous: Option<u64>,
+    /// Pages yielded, for a cursor page's number.
+    yielded: i64,
+    /// The error to yield after the page just yielded, ending the walk.
+    ending: Option<Error>,
+    done: bool,
+}
+
+impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
+    /// A walk from `start`, of pages of `size` items, `seen` items before it.
+    pub(crate) fn new(
+        operation: &'static str,
+        by: By,
+        fetch: FetchPage<'a, T>,
+        (start, size, seen): (At, i64, i64),
+        concurrency: usize,
+    ) -> Self {
+        Walk {
+            operation,
+            by,
+            fetch,
+            concurrency: concurrency.max(1),
+            size,
+            next: Some(start),
+            asked: FuturesOrdered::new(),
+            seen,
+            total: None,
+            previous: None,
+            yielded: 0,
+            ending: None,
+            done: false,
+        }
+    }
+
+    /// The walk as a stream of pages.
+    pub(crate) fn into_stream(self) -> impl futures_util::Stream<Item = Result<Page<T>>> + Send + 'a {
+        futures_util::stream::unfold(self, Walk::step)
+    }
+
+    async fn step(mut self) -> Option<(Result<Page<T>>, Self)> {
+        if let Some(error) = self.ending.take() {
+            self.done = true;
+            return Some((Err(error), self));
+        }
+        loop {
+            if self.done {
+                return None;
+            }
+            self.ask();
+            let Some((at, answer)) = self.asked.next().await else {
+                // Nothing left to ask for.
+                let short = self.short_of_total();
+                let walk = self.end();
+                return short.map(|error| (Err(error), walk));
+            };
+            let Split { items, total_count, next } = match answer {
+                Ok(split) => split,
+                Err(error) => return Some((Err(error), self.end())),
+            };
+            if total_count.is_some() {
+                self.total = total_count;
+            }
+            let fingerprint = fingerprint(&items);
+            if items.is_empty() || self.previous == Some(fingerprint) {
+                if !items.is_empty() {
+                    tracing::warn!(operation = self.operation, "the server answered the same page again");
+                }
+                let short = self.short_of_total();
+                let walk = self.end();
+                return short.map(|error| (Err(error), walk));
+            }
+            let length = items.len() as i64;
+            let whole_list = self.total.is_some_and(|total| self.seen + length >= total);
+            if next == Next::Numbered && length < self.size && !whole_list && self.total.is_some() {
+                // Fewer items per page than asked, before the total: the
+                // server caps the page size. Where this page begins is known
+                // only for page 1 (a server may count pages of the size it
+                // gives, or of the size asked): a later one is asked again.
+                let first = at == At::Number(1);
+                self.adapt(if first { self.seen + length } else { self.seen }, length);
+                if !first {
+                    continue;
+                }
+            }
+            self.seen += length;
+            self.yielded += 1;
+            self.previous = Some(fingerprint);
+            let number = match at {
+                At::Number(number) => number,
+                _ => self.yielded,
+            };
+            match next {
+                Next::Numbered => {
+                    // A short page ends a list whose total is not known.
+                    if whole_list || length < self.size && self.total.is_none() {
+                        self.done = true;
+                    }
+                }
+                Next::At(cursor) => {
+                    let stuck = matches!((&at, &cursor), (At::Index(before), At::Index(after)) if after <= before);
+                    if stuck {
+                        tracing::warn!(
+                            operation = self.operation,
+                            page = number,
+                            "the server's cursor did not move on"
+                        );
+                    }
+                    if whole_list || stuck {
+                        self.ending = self.short_of_total();
+                        self.done = true;
+                    } else {
+                        self.next = Some(cursor);
+                    }
+                }
+                Next::End => {
+                    self.ending = self.short_of_total();
+                    self.done = true;
+                }
+            }
+            let resume = self.resume();
+            return Some((Ok(Page { number, items, total_count, next: resume }), self));
+        }
+    }
+
+    /// Asks for pages up to the limit: one at a time until the total is
+    /// known or for a cursor, `concurrency` then; none past the total.
+    fn ask(&mut self) {
+        let limit = match (self.by, self.total) {
+            (By::Number, Some(_)) => self.concurrency,
+            _ => 1,
+        };
+        while self.asked.len() < limit {
+            let Some(at) = self.next.take() else { break };
+            if let (At::Number(number), Some(total)) = (&at, self.total)
+                && (number - 1).saturating_mul(self.size) >= total
+            {
+                self.next = Some(at);
+                break;
+            }
+            // A cursor comes with the page before; a page number is known.
+            if let At::Number(number) = &at {
+                self.next = Some(At::Number(number + 1));
+            }
+            let fetching = (self.fetch)(&at, self.size);
+            self.asked.push_back(Box::pin(async move { (at, fetching.await) }));
+        }
+    }
+
+    /// Goes on from item `from` with pages of at most the `length` the
+    /// server gave: the largest size whose pages begin at that item. The
+    /// pages asked for ahead at the old size are dropped unread.
+    fn adapt(&mut self, from: i64, length: i64) {
+        let size = (1..=length).rev().find(|size| from % size == 0).unwrap_or(1);
+        tracing::warn!(
+            operation = self.operation,
+            asked = self.size,
+            given = length,
+            from,
+            total = self.total,
+            "the server gives fewer items per page than asked; going on with pages of {size}"
+        );
+        self.size = size;
+        self.asked.clear();
+        self.next = Some(At::Number(from / size + 1));
+    }
+
+    /// The error of a walk that ends with fewer items than the latest total.
+    fn short_of_total(&self) -> Option<Error> {
+        let total = self.total.filter(|total| self.seen < *total)?;
+        tracing::warn!(operation = self.operation, seen = self.seen, total, "the list ended before its total");
+        Some(Error::IncompleteList { operation: self.operation.to_string(), seen: self.seen, total })
+    }
+
+    /// Where the walk would go on after the page just read.
+    fn resume(&self) -> Option<Resume> {
+        if self.done {
+            return None;
+        }
+        let at = match self.by {
+            // Pages asked for ahead do not count: the next page not yielded does.
+            By::Number => At::Number(self.seen / self.size + 1),
+            By::Index | By::Scroll => self.next.clone()?,
+        };
+        Some(Resume { at, size: self.size, seen: self.seen })
+    }
+
+    /// Ends the walk, dropping the pages asked for ahead unread.
+    fn end(mut self) -> Self {
+        self.asked.clear();
+        self.done = true;
+        self
+    }
+}
+
+fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    // Fixed keys: two equal pages must give the same fingerprint.
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_vec(items).unwrap_or_default().hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use futures_util::StreamExt as _;
+
+    use super::*;
+
+    const SIZE: i64 = 10;
+
+    /// A list of the numbers below `total`, `SIZE` a page, each page taking
+    /// `delay(page)` and `fail` failing; the pages asked for are recorded.
+    fn numbers(
+        total: i64,
+        fail: Option<i64>,
+        delay: fn(i64) -> Duration,
+        asked: Arc<Mutex<Vec<i64>>>,
+    ) -> FetchPage<'static, i64> {
+        Box::new(move |at, size| {
+            let At::Number(page) = *at else { panic!("asked for {at:?}") };
+            asked.lock().unwrap().push(page);
+            Box::pin(async move {
+                tokio::time::sleep(delay(page)).await;
+                if fail == Some(page) {
+                    return Err(Error::InvalidRequest(format!("page {page} failed")));
+                }
+                Ok(Split::numbered(((page - 1) * size..(page * size).min(total)).collect(), Some(total)))
+            })
+        })
+    }
+
+    fn walk(fetch: FetchPage<'static, i64>, concurrency: usize) -> Walk<'static, i64> {
+        Walk::new("listNumbers", By::Number, fetch, (At::Number(1), SIZE, 0), concurrency)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pages_are_asked_for_one_until_the_total_is_known_then_at_most_n_ahead_of_the_consumer() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let fetch = numbers(1000, None, |_| Duration::from_millis(30), asked.clone());
+        let mut pages = std::pin::pin!(walk(fetch, 4).into_stream());
+
+        assert_eq!(pages.next().await.unwrap().unwrap().number, 1);
+        assert_eq!(*asked.lock().unwrap(), [1], "one page until the total is known");
+        for read in 2..=100 {
+            assert_eq!(pages.next().await.unwrap().unwrap().number, read, "pages in order");
+            let count = asked.lock().unwrap().len() as i64;
+            assert!(count <= read + 4, "{count} pages asked for with {read} read");
+            // A consumer busy elsewhere: nothing more is asked for meanwhile.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            assert_eq!(asked.lock().unwrap().len() as i64, count);
+        }
+        assert!(pages.next().await.is_none());
+        let asked = asked.lock().unwrap().clone();
+        assert_eq!(asked, (1..=100).collect::<Vec<_>>(), "every page once, none past the total");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_error_comes_after_every_page_before_it_and_ends_the_walk() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        // Page 3 fails at once; page 2 comes ten seconds later.
+        let delay = |page| Duration::from_secs(if page == 2 { 10 } else { 0 });
+        let pages: Vec<_> = walk(numbers(1000, Some(3), delay, asked), 4).into_stream().collect().await;
+
+        assert_eq!(pages.len(), 3);
+        assert_eq!(pages[0].as_ref().unwrap().number, 1);
+        assert_eq!(pages[1].as_ref().unwrap().number, 2);
+        assert!(matches!(&pages[2], Err(Error::InvalidRequest(why)) if why == "page 3 failed"), "{:?}", pages[2]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_at_a_time_is_strictly_sequential() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let mut pages = std::pin::pin!(walk(numbers(100, None, |_| Duration::ZERO, asked.clone()), 1).into_stream());
+        for read in 1..=10 {
+            pages.next().await.unwrap().unwrap();
+            assert_eq!(asked.lock().unwrap().len() as i64, read);
+        }
+    }
+
+    #[test]
+    fn a_smaller_page_size_is_one_whose_pages_begin_at_the_next_item() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let mut walk = Walk::new(
+            "listNumbers",
+            By::Number,
+            numbers(237, None, |_| Duration::ZERO, asked),
+            (At::Number(1), 50, 0),
+            4,
+        );
+        walk.total = Some(237);
+        walk.adapt(70, 20);
+        assert_eq!((walk.size, walk.next.clone()), (14, Some(At::Number(6))));
+        walk.adapt(20, 20);
+        assert_eq!((walk.size, walk.next.clone()), (20, Some(At::Number(2))));
+        walk.adapt(7, 5);
+        assert_eq!((walk.size, walk.next), (1, Some(At::Number(8))));
+    }
+}
