@@ -313,7 +313,7 @@ impl ManagementClientBuilder {
             self.retry,
             self.max_in_flight,
             self.max_response_bytes,
-            self.timeout,
+            (self.timeout, self.operation_timeout),
         ));
         let session = Session {
             tokens: TokenCache::new(
@@ -322,13 +322,11 @@ impl ManagementClientBuilder {
                 &self.access_key_secret,
                 self.token_refresh_margin,
                 transport.clone(),
-                self.operation_timeout,
             ),
             events,
             transport,
             lang: self.lang,
             timeout: self.timeout,
-            operation_timeout: self.operation_timeout,
         };
         Ok(ManagementClient::from_parts(&host, http, Arc::new(session)))
     }

@@ -21,7 +21,7 @@ impl ClientHooks<SharedSession> for Client {
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let session = self.inner();
-        let deadline = deadline::of_call(session.operation_timeout);
+        let deadline = deadline::of_call(session.operation_timeout());
         // Handed on inside a response, the one way out of this hook that can
         // carry the runtime's own failure to the call (see `Failure`).
         authorize(session, request, deadline)
@@ -31,7 +31,7 @@ impl ClientHooks<SharedSession> for Client {
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         let session = self.inner();
-        let deadline = deadline::of_call(session.operation_timeout);
+        let deadline = deadline::of_call(session.operation_timeout());
         let effect = Effect::of(request.method(), info.operation_id);
         match execute(session, request, info.operation_id, effect, deadline).await {
             Ok(answer) => Ok(crate::untyped::capture(answer)),
@@ -47,14 +47,19 @@ pub(crate) async fn authorize(
     request: &mut reqwest::Request,
     deadline: Instant,
 ) -> Result<(), Failure> {
-    let token = within(deadline, session.operation_timeout, session.tokens.get()).await?;
+    let token = match session.tokens.ready() {
+        Some(token) => token,
+        // Boxed: the wait is rare, and inline it would enlarge every call's future.
+        None => Box::pin(within(deadline, session.operation_timeout(), session.tokens.wait())).await?,
+    };
     token.apply(request.headers_mut());
     Ok(())
 }
 
 /// Sends an authorized request through the transport, and once more with a
 /// new token when the answer is a 401 (HTTP, or an envelope `statusCode`
-/// under HTTP 200); all of it ends by `deadline`.
+/// under HTTP 200); all of it ends by `deadline`, which the transport and
+/// the token wait each keep (no timer of its own on the common path).
 pub(crate) async fn execute(
     session: &Session,
     request: reqwest::Request,
@@ -62,17 +67,14 @@ pub(crate) async fn execute(
     effect: Effect,
     deadline: Instant,
 ) -> Result<Answer, Failure> {
-    within(deadline, session.operation_timeout, async {
-        let (answer, unsent) = session.transport.send(request, operation, effect, deadline).await;
-        let answer = answer?;
-        match unsent {
-            Some(unsent) if rejects_token(&answer) => {
-                Box::pin(renew_and_resend(session, unsent, answer, operation, effect, deadline)).await
-            }
-            _ => Ok(answer),
+    let (answer, unsent) = session.transport.send(request, operation, effect, deadline).await;
+    let answer = answer?;
+    match unsent {
+        Some(unsent) if rejects_token(&answer) => {
+            Box::pin(renew_and_resend(session, unsent, answer, operation, effect, deadline)).await
         }
-    })
-    .await
+        _ => Ok(answer),
+    }
 }
 
 /// The rare path, apart (and boxed) so that every call's future stays small.
@@ -85,7 +87,11 @@ async fn renew_and_resend(
     deadline: Instant,
 ) -> Result<Answer, Failure> {
     session.tokens.invalidate(request.headers());
-    let Ok(token) = session.tokens.get().await else {
+    let token = match session.tokens.ready() {
+        Some(token) => Ok(token),
+        None => within(deadline, session.operation_timeout(), session.tokens.wait()).await,
+    };
+    let Ok(token) = token else {
         // The rejection explains the failure better than the failed refresh.
         return Ok(rejection);
     };

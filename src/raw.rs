@@ -53,7 +53,7 @@ impl<'a> RawRequest<'a> {
         let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let operation = format!("{} {}", request.method(), request.url().path());
         let session = &api.inner;
-        let deadline = crate::deadline::later(tokio::time::Instant::now(), session.operation_timeout);
+        let deadline = crate::deadline::later(tokio::time::Instant::now(), session.operation_timeout());
         // A path the document lacks: only a `GET` is known to read.
         let effect = Effect::of(request.method(), "");
         authorize(session, &mut request, deadline).await.map_err(Failure::into_error)?;

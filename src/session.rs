@@ -20,8 +20,13 @@ pub struct Session {
     pub(crate) events: EventSettings,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,
+}
+
+impl Session {
     /// The longest a whole call may take (see [`crate::deadline`]).
-    pub(crate) operation_timeout: Duration,
+    pub(crate) fn operation_timeout(&self) -> Duration {
+        self.transport.operation_timeout()
+    }
 }
 
 /// The inner type of the generated client.

@@ -22,7 +22,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use crate::deadline::{later, within};
+use crate::deadline::later;
 use crate::envelope::{Mismatch, SUCCESS, classify};
 use crate::error::Error;
 use crate::failure::Failure;
@@ -242,8 +242,8 @@ impl TokenCache {
         access_key_secret: &str,
         margin: Duration,
         transport: Arc<Transport>,
-        fetch_limit: Duration,
     ) -> Self {
+        let fetch_limit = transport.operation_timeout();
         let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
         TokenCache(Arc::new(Cache {
             endpoint,
@@ -256,19 +256,22 @@ impl TokenCache {
         }))
     }
 
-    /// A token good for a request now. Waits only when there is no valid
-    /// token; one due for refresh is returned while a refresh runs apart.
-    pub(crate) async fn get(&self) -> Result<Arc<Token>, Failure> {
+    /// A token good for a request now, without waiting: `None` when there is
+    /// no valid token (then [`wait`](Self::wait)). One due for refresh is
+    /// returned while a refresh runs apart.
+    pub(crate) fn ready(&self) -> Option<Arc<Token>> {
         let now = Instant::now();
-        match self.0.cached() {
-            Some(token) if !token.due_for_refresh(now) => Ok(token),
-            Some(token) if !token.expired(now) => {
-                self.refresh_in_background(now);
-                Ok(token)
-            }
-            // Boxed: the wait is rare, and inline it would enlarge every call's future.
-            _ => Box::pin(self.wait_for_fetch()).await,
+        let token = self.0.cached().filter(|token| !token.expired(now))?;
+        if token.due_for_refresh(now) {
+            self.refresh_in_background(now);
         }
+        Some(token)
+    }
+
+    /// A token, once the fetch under way (or one started now) has ended: for
+    /// when there is no valid token.
+    pub(crate) async fn wait(&self) -> Result<Arc<Token>, Failure> {
+        self.wait_for_fetch().await
     }
 
     fn refresh_in_background(&self, now: Instant) {
@@ -341,8 +344,8 @@ impl Cache {
     /// background refresh may start.
     async fn fetch_and_keep(self: Arc<Self>) -> Result<Arc<Token>, Failure> {
         let started = Instant::now();
-        let outcome =
-            within(later(started, self.fetch_limit), self.fetch_limit, self.fetch(started)).await.map(Arc::new);
+        // The transport ends the fetch by its deadline, retries included.
+        let outcome = self.fetch(started).await.map(Arc::new);
         let mut refresh = self.lock_refresh();
         refresh.running = None;
         match &outcome {

@@ -15,6 +15,7 @@ use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::error::{TimeLimit, TransportError};
 use crate::failure::Failure;
 use crate::retry::{Decision, Effect, RetryPolicy};
 
@@ -62,8 +63,10 @@ pub(crate) struct Transport {
     /// instead of opening more connections.
     in_flight: Semaphore,
     max_response_bytes: usize,
-    /// The HTTP client's limit on one request, for the errors that report it.
+    /// The HTTP client's limit on one request.
     timeout: Duration,
+    /// The limit on a whole call, from which its deadline is set.
+    operation_timeout: Duration,
 }
 
 impl Transport {
@@ -72,13 +75,22 @@ impl Transport {
         retry: RetryPolicy,
         max_in_flight: usize,
         max_response_bytes: usize,
-        timeout: Duration,
+        (timeout, operation_timeout): (Duration, Duration),
     ) -> Self {
-        Transport { http, retry, in_flight: Semaphore::new(max_in_flight), max_response_bytes, timeout }
+        let in_flight = Semaphore::new(max_in_flight);
+        Transport { http, retry, in_flight, max_response_bytes, timeout, operation_timeout }
+    }
+
+    /// The limit on a whole call (`operation_timeout`).
+    pub(crate) fn operation_timeout(&self) -> Duration {
+        self.operation_timeout
     }
 
     /// Sends `request` and reads its answer; again after a passing failure
-    /// that the operation's `effect` allows, while the wait ends before `deadline`.
+    /// that the operation's `effect` allows, while the wait ends before
+    /// `deadline`. Nothing of it outlasts `deadline`: the wait for a place
+    /// under the in-flight limit ends there, and an attempt that would run
+    /// past it is given the time left as its timeout.
     ///
     /// Returns with the outcome a copy of the request that was never sent
     /// (`None` when its body is a stream, which is then sent once), for a
@@ -94,11 +106,15 @@ impl Transport {
         let mut request = request;
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(request, operation).await;
+            let (outcome, cut_short) = match self.send_once(request, operation, deadline).await {
+                Ok(sent) => sent,
+                Err(failure) => return (Err(failure), unsent),
+            };
+            let failure = |error| self.failure(error, cut_short);
             let time_left = deadline.saturating_duration_since(Instant::now());
             let delay = match self.retry.decide(attempt, &outcome, effect, time_left) {
                 Decision::Retry(delay) => delay,
-                Decision::Stop => return (outcome.map_err(|e| Failure::from_reqwest(e, self.timeout)), unsent),
+                Decision::Stop => return (outcome.map_err(failure), unsent),
                 Decision::Refused(retry_after) => {
                     let answer = outcome.expect("only an answer asks to wait");
                     tracing::debug!(operation, ?retry_after, "the server asked to wait longer than allowed");
@@ -107,7 +123,7 @@ impl Transport {
                 }
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
-                return (outcome.map_err(|e| Failure::from_reqwest(e, self.timeout)), unsent);
+                return (outcome.map_err(failure), unsent);
             };
             tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
             // The permit is given back while waiting: a wait holds no connection.
@@ -117,9 +133,33 @@ impl Transport {
         }
     }
 
-    async fn send_once(&self, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
-        // Never closed, so acquiring cannot fail; without a permit the request would still be sent.
-        let _permit = self.in_flight.acquire().await.ok();
+    /// One attempt, within a place under the in-flight limit: its outcome,
+    /// and whether its timeout was cut to the time left before `deadline`.
+    /// `Err` when `deadline` passes before it can be sent.
+    async fn send_once(
+        &self,
+        mut request: reqwest::Request,
+        operation: &str,
+        deadline: Instant,
+    ) -> Result<(reqwest::Result<Answer>, bool), Failure> {
+        let _permit = match self.in_flight.try_acquire() {
+            Ok(permit) => permit,
+            // Boxed: waiting is rare, and its timer would enlarge every call's future.
+            Err(_) => match Box::pin(tokio::time::timeout_at(deadline, self.in_flight.acquire())).await {
+                // Never closed, so acquiring cannot fail otherwise.
+                Ok(permit) => permit.expect("the in-flight semaphore is never closed"),
+                Err(_) => return Err(self.past_deadline(None)),
+            },
+        };
+        let time_left = deadline.saturating_duration_since(Instant::now());
+        if time_left.is_zero() {
+            return Err(self.past_deadline(None));
+        }
+        // Only when the deadline is nearer than the usual timeout: setting it costs an allocation.
+        let cut_short = time_left < self.timeout;
+        if cut_short {
+            *request.timeout_mut() = Some(time_left);
+        }
         let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
         let result = match self.http.execute(request).await {
             Ok(response) => read(response, self.max_response_bytes).await,
@@ -138,7 +178,20 @@ impl Transport {
                 Err(error) => tracing::debug!(operation, %error, elapsed = ?started.elapsed(), "no response"),
             }
         }
-        result
+        Ok((result, cut_short))
+    }
+
+    /// The failure of an attempt; a timeout is the call's when the attempt
+    /// was `cut_short` to the time left.
+    fn failure(&self, error: reqwest::Error, cut_short: bool) -> Failure {
+        match cut_short && error.is_timeout() {
+            true => self.past_deadline(Some(TransportError::new(error))),
+            false => Failure::from_reqwest(error, self.timeout),
+        }
+    }
+
+    fn past_deadline(&self, source: Option<TransportError>) -> Failure {
+        Failure::Timeout(TimeLimit::Operation(self.operation_timeout), source)
     }
 }
 

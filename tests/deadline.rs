@@ -36,7 +36,7 @@ fn ended_at_the_limit(started: Instant) {
 }
 
 fn is_operation_timeout(result: &authing::Result<authing::types::UserDto>) -> bool {
-    matches!(result, Err(Error::Timeout { limit: TimeLimit::Operation(limit), source: None }) if *limit == LIMIT)
+    matches!(result, Err(Error::Timeout { limit: TimeLimit::Operation(limit), .. }) if *limit == LIMIT)
 }
 
 #[tokio::test(start_paused = true)]
