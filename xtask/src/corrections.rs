@@ -2,10 +2,11 @@
 //! from `xtask/corrections.json`.
 //!
 //! A correction is a JSON Patch (RFC 6902) whose `test` operations check that
-//! the document still says what was wrong. When it does not (Authing fixed
-//! it, or the place moved), the correction is reported as no longer matching
-//! and the document is left as it is there: never silently skipped, never
-//! half applied.
+//! the document still says what was wrong. When it does not, either Authing
+//! fixed it (the document already says what the correction would make it
+//! say: reported, nothing to apply) or the place moved or vanished, and then
+//! the import fails until the correction is updated or marked `retired`:
+//! a bug that was corrected never comes back silently, and nothing is half applied.
 
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
@@ -21,14 +22,31 @@ pub struct Correction {
     pub name: String,
     /// Why the document is wrong there: what the server does, and where that was seen.
     pub evidence: String,
+    /// Why it is no longer applied (Authing fixed it), when it is not.
+    #[serde(default)]
+    pub retired: Option<String>,
     patch: json_patch::Patch,
 }
 
 /// What became of one correction.
 pub struct Outcome<'a> {
     pub correction: &'a Correction,
-    /// `None` when applied; otherwise why it no longer matches the document.
-    pub stale: Option<String>,
+    pub fate: Fate,
+}
+
+/// What a correction did to a document.
+#[derive(Debug, PartialEq)]
+pub enum Fate {
+    /// The document said what was wrong; it was corrected.
+    Applied,
+    /// The document already says what the correction would make it say:
+    /// Authing fixed it. Nothing to apply; the correction can be retired.
+    FixedUpstream,
+    /// The document says something else there, or nothing: the place moved
+    /// or vanished, and the correction must be updated or retired.
+    Moved(String),
+    /// Marked `retired` in the corrections file: not applied.
+    Retired,
 }
 
 impl Correction {
@@ -51,16 +69,39 @@ pub fn load(text: &str) -> Result<Vec<Correction>> {
     serde_json::from_str(text).context("the corrections are not a list of {name, evidence, patch}")
 }
 
-/// Applies each correction that still matches `doc`.
+/// Applies each correction that is not retired and still matches `doc`.
 pub fn apply_all<'a>(doc: &mut Value, corrections: &'a [Correction]) -> Vec<Outcome<'a>> {
     corrections
         .iter()
         .map(|correction| {
-            // json_patch undoes every operation of a patch that fails part way.
-            let stale = json_patch::patch(doc, &correction.patch.0).err().map(|e| e.to_string());
-            Outcome { correction, stale }
+            let fate = if correction.retired.is_some() {
+                Fate::Retired
+            } else {
+                // json_patch undoes every operation of a patch that fails part way.
+                match json_patch::patch(doc, &correction.patch.0) {
+                    Ok(()) => Fate::Applied,
+                    Err(_) if correction.already_holds(doc) => Fate::FixedUpstream,
+                    Err(error) => Fate::Moved(error.to_string()),
+                }
+            };
+            Outcome { correction, fate }
         })
         .collect()
+}
+
+impl Correction {
+    /// Whether `doc` already says what the correction would make it say:
+    /// every value it adds or replaces is there, every one it removes is gone.
+    fn already_holds(&self, doc: &Value) -> bool {
+        use json_patch::PatchOperation as Op;
+        self.patch.0.iter().all(|op| match op {
+            Op::Test(_) => true,
+            Op::Add(add) => doc.pointer(add.path.as_str()) == Some(&add.value),
+            Op::Replace(replace) => doc.pointer(replace.path.as_str()) == Some(&replace.value),
+            Op::Remove(remove) => doc.pointer(remove.path.as_str()).is_none(),
+            Op::Move(_) | Op::Copy(_) => false,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -83,19 +124,55 @@ mod tests {
         let corrections = correction();
         let mut doc = json!({"count": {"type": "boolean"}});
         let outcomes = apply_all(&mut doc, &corrections);
-        assert!(outcomes[0].stale.is_none());
+        assert_eq!(outcomes[0].fate, Fate::Applied);
         assert_eq!(doc, json!({"count": {"type": "integer"}}));
         assert_eq!(corrections[0].places(), ["/count/type"]);
     }
 
     #[test]
-    fn a_correction_that_no_longer_matches_is_reported_and_changes_nothing() {
+    fn a_correction_whose_place_says_something_else_has_moved_and_changes_nothing() {
         let corrections = correction();
         let mut doc = json!({"count": {"type": "number"}});
         let outcomes = apply_all(&mut doc, &corrections);
-        let why = outcomes[0].stale.as_deref().expect("reported as stale");
+        let Fate::Moved(why) = &outcomes[0].fate else { panic!("{:?}", outcomes[0].fate) };
         assert!(why.contains("/count/type"), "{why}");
         assert_eq!(doc, json!({"count": {"type": "number"}}));
+    }
+
+    #[test]
+    fn a_correction_whose_place_vanished_has_moved() {
+        let corrections = correction();
+        let mut doc = json!({"total": {"type": "boolean"}});
+        assert!(matches!(apply_all(&mut doc, &corrections)[0].fate, Fate::Moved(_)));
+    }
+
+    #[test]
+    fn a_document_that_already_says_what_a_correction_makes_it_say_was_fixed_upstream() {
+        let corrections = load(
+            r#"[{"name": "open", "evidence": "e", "patch": [
+                {"op": "test", "path": "/count/type", "value": "boolean"},
+                {"op": "replace", "path": "/count/type", "value": "integer"},
+                {"op": "remove", "path": "/count/enum"}
+            ]}]"#,
+        )
+        .unwrap();
+        let mut doc = json!({"count": {"type": "integer"}});
+        assert_eq!(apply_all(&mut doc, &corrections)[0].fate, Fate::FixedUpstream);
+        // Half fixed is not fixed: the enum is still there.
+        let mut doc = json!({"count": {"type": "integer", "enum": [1]}});
+        assert!(matches!(apply_all(&mut doc, &corrections)[0].fate, Fate::Moved(_)));
+    }
+
+    #[test]
+    fn a_retired_correction_is_not_applied() {
+        let corrections = load(
+            r#"[{"name": "c", "evidence": "e", "retired": "fixed in 2024-05",
+                 "patch": [{"op": "replace", "path": "/count/type", "value": "integer"}]}]"#,
+        )
+        .unwrap();
+        let mut doc = json!({"count": {"type": "boolean"}});
+        assert_eq!(apply_all(&mut doc, &corrections)[0].fate, Fate::Retired);
+        assert_eq!(doc, json!({"count": {"type": "boolean"}}));
     }
 
     #[test]

@@ -13,7 +13,29 @@ pub struct Normalization {
     pub name: &'static str,
     /// Why the generator needs it.
     pub why: &'static str,
-    apply: fn(&mut Value, &Context, &mut Vec<String>) -> Result<()>,
+    apply: fn(&mut Value, &Context, &mut Places) -> Result<()>,
+}
+
+/// What a normalization reports: the places it changed (it pushes onto them
+/// as onto a list) and the places its rule matched but it left alone, each with why.
+#[derive(Debug, Default)]
+pub struct Places {
+    pub changed: Vec<String>,
+    pub left: Vec<String>,
+}
+
+impl std::ops::Deref for Places {
+    type Target = Vec<String>;
+
+    fn deref(&self) -> &Vec<String> {
+        &self.changed
+    }
+}
+
+impl std::ops::DerefMut for Places {
+    fn deref_mut(&mut self) -> &mut Vec<String> {
+        &mut self.changed
+    }
 }
 
 /// What a normalization may consult besides the document it rewrites.
@@ -30,6 +52,8 @@ pub struct Applied {
     pub why: &'static str,
     /// JSON pointers of the places it changed.
     pub places: Vec<String>,
+    /// Places its rule matched but it left alone, with why.
+    pub left: Vec<String>,
 }
 
 /// Every normalization, in the order they are applied.
@@ -75,7 +99,8 @@ pub const ALL: &[Normalization] = &[
               `1.0`. A `number` named like one (`statusCode`, `apiCode`, `page`, `limit`, `pageNo`, \
               `pageSize`, `startIndex`, `maxSize`, `nextStartIndex`, `size`, `count`, or ending in \
               `Count`, `At`, `Time`, `After`, `Before`) becomes a 64-bit integer \
-              (`type: integer, format: int64`), and so does such an `int32`",
+              (`type: integer, format: int64`), and so does such an `int32`; one whose example, default \
+              or enum holds a fraction is left a number, and listed",
         apply: integer_numbers,
     },
     Normalization {
@@ -94,15 +119,15 @@ pub const ALL: &[Normalization] = &[
 pub fn apply_all(doc: &mut Value, context: &Context) -> Result<Vec<Applied>> {
     ALL.iter()
         .map(|n| {
-            let mut places = Vec::new();
+            let mut places = Places::default();
             (n.apply)(doc, context, &mut places)
                 .map_err(|e| e.context(format!("normalization {} cannot apply", n.name)))?;
-            Ok(Applied { name: n.name, why: n.why, places })
+            Ok(Applied { name: n.name, why: n.why, places: places.changed, left: places.left })
         })
         .collect()
 }
 
-fn stringify_mixed_enums(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+fn stringify_mixed_enums(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     walk(doc, &mut String::new(), &mut |pointer, node| {
         let Some(object) = node.as_object_mut() else {
             return Ok(());
@@ -179,7 +204,7 @@ fn conforms(value: &Value, kind: &str, schema: &Value) -> bool {
     (of_type && listed) || nullable
 }
 
-fn drop_nonconforming_defaults(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+fn drop_nonconforming_defaults(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     let snapshot = doc.clone();
     walk(doc, &mut String::new(), &mut |pointer, node| {
         let Some(default) = node.get("default") else { return Ok(()) };
@@ -194,7 +219,7 @@ fn drop_nonconforming_defaults(doc: &mut Value, _: &Context, places: &mut Vec<St
     })
 }
 
-fn date_time_as_string(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+fn date_time_as_string(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     walk(doc, &mut String::new(), &mut |pointer, node| {
         let Some(object) = node.as_object_mut() else { return Ok(()) };
         if object.get("type").and_then(Value::as_str) == Some("string")
@@ -230,16 +255,30 @@ fn named_like_an_integer(name: &str) -> bool {
         })
 }
 
-fn integer_numbers(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+fn integer_numbers(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     let mut widen = |pointer: String, schema: &mut Value| {
         let Some(object) = schema.as_object_mut() else { return };
         let kind = object.get("type").and_then(Value::as_str);
         let format = object.get("format").and_then(Value::as_str);
         let narrow = kind == Some("number") || (kind == Some("integer") && format == Some("int32"));
-        if narrow {
-            object.insert("type".into(), "integer".into());
-            object.insert("format".into(), "int64".into());
-            places.push(pointer);
+        if !narrow {
+            return;
+        }
+        // The document's own values say it is no integer, whatever its name.
+        let fraction = ["example", "default", "enum"].into_iter().find_map(|key| {
+            let values = match object.get(key)? {
+                Value::Array(values) => values.clone(),
+                value => vec![value.clone()],
+            };
+            values.into_iter().find(|v| v.as_f64().is_some_and(|n| n.fract() != 0.0)).map(|v| format!("its {key} {v}"))
+        });
+        match fraction {
+            Some(why) => places.left.push(format!("{pointer}: left a number, since {why} is not an integer")),
+            None => {
+                object.insert("type".into(), "integer".into());
+                object.insert("format".into(), "int64".into());
+                places.push(pointer);
+            }
         }
     };
     walk(doc, &mut String::new(), &mut |pointer, node| {
@@ -277,7 +316,7 @@ fn status_properties() -> serde_json::Map<String, Value> {
     map
 }
 
-fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Vec<String>) -> Result<()> {
+fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     const PREFIX: &str = "#/components/schemas/";
     // (pointer of the response schema, name of the schema it refers to)
     // An answer documented without content is the envelope without `data`.
@@ -414,6 +453,28 @@ mod tests {
 
     fn places<'a>(applied: &'a [Applied], name: &str) -> &'a [String] {
         &applied.iter().find(|n| n.name == name).expect("a normalization of that name").places
+    }
+
+    #[test]
+    fn a_number_named_like_an_integer_whose_own_values_hold_a_fraction_is_left_a_number_and_listed() {
+        let mut doc = json!({"components": {"schemas": {"Log": {"type": "object", "properties": {
+            "responseTime": {"type": "number", "example": 0.25},
+            "loginTime": {"type": "number", "example": 1700000000000i64},
+            "retryAfter": {"type": "number", "enum": [1, 1.5]}
+        }}}}});
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+        let integers = applied.iter().find(|n| n.name == "integer-numbers").unwrap();
+        let properties = &doc["components"]["schemas"]["Log"]["properties"];
+        assert_eq!(properties["responseTime"]["type"], "number");
+        assert_eq!(properties["loginTime"]["type"], "integer");
+        assert_eq!(properties["retryAfter"]["type"], "number");
+        assert_eq!(integers.places, ["/components/schemas/Log/properties/loginTime"]);
+        assert_eq!(integers.left.len(), 2, "{:?}", integers.left);
+        assert!(
+            integers.left[0].contains("responseTime") && integers.left[0].contains("example 0.25"),
+            "{:?}",
+            integers.left
+        );
     }
 
     #[test]

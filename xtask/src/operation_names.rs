@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use crate::normalize::{Context, escape, operations};
+use crate::normalize::{Context, Places, escape, operations};
 
 const CONTROLLER: &str = "Controller_";
 
@@ -38,7 +38,7 @@ fn ids_by_route(doc: &Value) -> BTreeMap<(String, String), String> {
         .collect()
 }
 
-pub fn apply(doc: &mut Value, context: &Context, places: &mut Vec<String>) -> Result<()> {
+pub fn apply(doc: &mut Value, context: &Context, places: &mut Places) -> Result<()> {
     let previous = context.previous.map(ids_by_route).unwrap_or_default();
     // (pointer, route, controller, method) of every operation named after a controller.
     let mut named = Vec::new();
@@ -114,7 +114,7 @@ mod tests {
             "/b": {"post": op("GroupsManagementController_ListGroupMembers")},
             "/c": {"post": op("alreadyPlain")}
         }});
-        let mut places = Vec::new();
+        let mut places = Places::default();
         apply(&mut doc, &Context::default(), &mut places).unwrap();
         assert_eq!(id_at(&doc, "/a"), "listUsers");
         assert_eq!(id_at(&doc, "/b"), "listGroupMembers");
@@ -130,7 +130,7 @@ mod tests {
         }});
         let committed = json!({"paths": {"/delete-device-by-user": {"post": op("deleteDevice")}}});
         let mut doc = upstream.clone();
-        let mut places = Vec::new();
+        let mut places = Places::default();
         apply(&mut doc, &Context { previous: Some(&committed) }, &mut places).unwrap();
         assert_eq!(id_at(&doc, "/delete-device-by-user"), "deleteDevice");
         assert_eq!(id_at(&doc, "/delete-device"), "terminalManagementDeleteDevice");
@@ -141,7 +141,7 @@ mod tests {
 
         // With nothing published yet, neither is preferred: both are told apart.
         let mut doc = upstream;
-        apply(&mut doc, &Context::default(), &mut Vec::new()).unwrap();
+        apply(&mut doc, &Context::default(), &mut Places::default()).unwrap();
         assert_eq!(id_at(&doc, "/delete-device-by-user"), "terminalUserDeleteDevice");
         assert_eq!(id_at(&doc, "/delete-device"), "terminalManagementDeleteDevice");
     }
@@ -153,7 +153,7 @@ mod tests {
             "/b": {"post": op("BController_x")},
             "/c": {"post": op("aX")}
         }});
-        let error = apply(&mut doc, &Context::default(), &mut Vec::new()).unwrap_err();
+        let error = apply(&mut doc, &Context::default(), &mut Places::default()).unwrap_err();
         assert!(error.to_string().contains("aX is the name of two operations"), "{error}");
     }
 }

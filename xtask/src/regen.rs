@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 
-use crate::corrections::{self, CORRECTIONS_PATH, Correction};
+use crate::corrections::{self, CORRECTIONS_PATH, Correction, Fate};
 use crate::normalize::{self, Applied, Context};
 use crate::spec_diff::SpecDiff;
 
@@ -25,6 +25,9 @@ pub const DEFAULT_SOURCE: &str = "https://api.authing.cn/openapi-json";
 pub const SPEC_PATH: &str = "openapi/authing-management-v3.json";
 /// The committed record of what the corrections and normalizations changed.
 pub const RECORD_PATH: &str = "openapi/NORMALIZATIONS.md";
+/// Authing's document as last imported, byte for byte: what `openapi/` is
+/// checked against, so that the check follows every refresh.
+pub const SOURCE_COPY_PATH: &str = "xtask/fixtures/authing-management-v3.json";
 
 /// Options of `cargo xtask regen`.
 #[derive(clap::Args)]
@@ -72,9 +75,15 @@ impl Imported<'_> {
         for outcome in &self.corrections {
             let c = outcome.correction;
             out.push_str(&format!("\n## {}\n\n{}\n\n", c.name, c.evidence));
-            match &outcome.stale {
-                None => c.places().iter().for_each(|place| out.push_str(&format!("- `{place}`\n"))),
-                Some(why) => out.push_str(&format!("**No longer matches the document**, not applied: {why}\n")),
+            match &outcome.fate {
+                Fate::Applied => c.places().iter().for_each(|place| out.push_str(&format!("- `{place}`\n"))),
+                Fate::FixedUpstream => out.push_str(
+                    "**Fixed upstream**: the document already says what this corrects; nothing to apply. \
+                     Mark it `retired` in `xtask/corrections.json`.\n",
+                ),
+                Fate::Retired => out.push_str(&format!("**Retired**: {}\n", c.retired.as_deref().unwrap_or_default())),
+                // `import` refuses such a document: nothing is written with it.
+                Fate::Moved(why) => out.push_str(&format!("**Its place moved**: {why}\n")),
             }
         }
         out.push_str("\n# Normalizations\n\nWhat the generator and the runtime need, applied after the corrections.\n");
@@ -85,6 +94,12 @@ impl Imported<'_> {
             }
             for place in &n.places {
                 out.push_str(&format!("- `{place}`\n"));
+            }
+            if !n.left.is_empty() {
+                out.push_str("\nLeft alone, though the rule names them:\n\n");
+            }
+            for place in &n.left {
+                out.push_str(&format!("- {place}\n"));
             }
         }
         out
@@ -102,6 +117,22 @@ pub fn import<'a>(
     let mut doc: Value = serde_json::from_slice(raw).with_context(|| format!("{source} is not JSON"))?;
     check_version(&doc).with_context(|| format!("{source} is not an OpenAPI 3.0 document"))?;
     let corrections = corrections::apply_all(&mut doc, corrections);
+    let moved: Vec<String> = corrections
+        .iter()
+        .filter_map(|o| match &o.fate {
+            Fate::Moved(why) => Some(format!("  {}: {why}", o.correction.name)),
+            _ => None,
+        })
+        .collect();
+    if !moved.is_empty() {
+        bail!(
+            "{source}: {} correction(s) of {CORRECTIONS_PATH} no longer find what they correct: the place moved or \
+             vanished, and the error they correct may be back under another name. Update each to where the document \
+             now has it, or mark it `\"retired\": \"why\"` when Authing fixed it:\n{}",
+            moved.len(),
+            moved.join("\n")
+        );
+    }
     let applied = normalize::apply_all(&mut doc, &Context { previous })?;
     let summary =
         check_generator_can_take(&doc).with_context(|| format!("{source} cannot be used to generate the client"))?;
@@ -164,29 +195,38 @@ pub async fn run(root: &Path, args: RegenArgs) -> Result<()> {
         println!("dry run: nothing written");
         return Ok(());
     }
-    // Both files are prepared before either is replaced.
-    let spec_path = root.join(SPEC_PATH);
-    let record_path = root.join(RECORD_PATH);
-    let spec_file = stage(&spec_path, spec_text.as_bytes())?;
-    let record_file = stage(&record_path, record.as_bytes())?;
-    spec_file.persist(&spec_path).with_context(|| format!("cannot replace {SPEC_PATH}"))?;
-    record_file.persist(&record_path).with_context(|| format!("cannot replace {RECORD_PATH}"))?;
-    println!("wrote {SPEC_PATH} and {RECORD_PATH}");
+    // Every file is prepared before any is replaced. The source is kept as
+    // imported, so that `--check` and the tests follow this refresh.
+    let written = [(SPEC_PATH, spec_text.as_bytes()), (RECORD_PATH, record.as_bytes()), (SOURCE_COPY_PATH, &raw)];
+    let staged =
+        written.iter().map(|(path, bytes)| Ok((*path, stage(&root.join(path), bytes)?))).collect::<Result<Vec<_>>>()?;
+    for (path, file) in staged {
+        file.persist(root.join(path)).with_context(|| format!("cannot replace {path}"))?;
+    }
+    println!("wrote {SPEC_PATH}, {RECORD_PATH} and the source as imported, {SOURCE_COPY_PATH}");
     Ok(())
 }
 
 /// Prints what the corrections and normalizations did.
 fn report(imported: &Imported) {
     for outcome in &imported.corrections {
-        match &outcome.stale {
-            None => println!("correction {}: applied", outcome.correction.name),
-            Some(why) => println!("correction {}: NO LONGER MATCHES, not applied: {why}", outcome.correction.name),
+        let name = &outcome.correction.name;
+        match &outcome.fate {
+            Fate::Applied => println!("correction {name}: applied"),
+            Fate::FixedUpstream => println!(
+                "correction {name}: FIXED UPSTREAM, the document already says what it corrects; mark it retired in {CORRECTIONS_PATH}"
+            ),
+            Fate::Retired => println!("correction {name}: retired"),
+            Fate::Moved(why) => println!("correction {name}: its place moved: {why}"),
         }
     }
     for n in &imported.applied {
         println!("normalization {}: {} place(s)", n.name, n.places.len());
         for place in &n.places {
             println!("  {place}");
+        }
+        for place in &n.left {
+            println!("  LEFT ALONE {place}");
         }
     }
 }
@@ -289,11 +329,15 @@ mod tests {
         assert_eq!(told_apart.len(), 6, "{told_apart:#?}");
         assert_eq!(new["post /api/v3/delete-device"], "terminalManagementDeleteDevice");
         assert_eq!(new["post /api/v3/delete-device-by-user"], "deleteDevice");
-        // Authing fixed the coordinates later; in this older document the correction has nothing to do.
-        let stale: Vec<_> =
-            imported.corrections.iter().filter(|o| o.stale.is_some()).map(|o| o.correction.name.as_str()).collect();
-        assert_eq!(stale, ["geo-ip-coordinates-are-decimals"]);
-        assert!(imported.record().contains("**No longer matches the document**"));
+        // This older document still had decimal coordinates: the correction has nothing to do there.
+        let fixed: Vec<_> = imported
+            .corrections
+            .iter()
+            .filter(|o| o.fate == Fate::FixedUpstream)
+            .map(|o| o.correction.name.as_str())
+            .collect();
+        assert_eq!(fixed, ["geo-ip-coordinates-are-decimals"]);
+        assert!(imported.record().contains("**Fixed upstream**"));
     }
 
     #[test]
@@ -303,14 +347,60 @@ mod tests {
         let committed_text = fs::read_to_string(root.join(SPEC_PATH)).unwrap();
         let committed = committed(&root).unwrap();
 
-        let first =
-            import(&fixture("authing-management-v3.json"), "current", committed.as_ref(), &corrections).unwrap();
+        let first = import(
+            &fs::read(crate::workspace_root().join(SOURCE_COPY_PATH)).unwrap(),
+            "current",
+            committed.as_ref(),
+            &corrections,
+        )
+        .unwrap();
         assert!(first.spec_text().unwrap() == committed_text, "openapi/ is not what regen makes of the fixture");
         assert_eq!(first.record(), fs::read_to_string(root.join(RECORD_PATH)).unwrap());
 
         let again = import(first.spec_text().unwrap().as_bytes(), "again", Some(&first.doc), &corrections).unwrap();
         assert!(again.spec_text().unwrap() == committed_text, "a second import changed the document");
         assert!(again.applied.iter().all(|n| n.places.is_empty()), "a second import normalized again");
+    }
+
+    #[test]
+    fn a_correction_whose_target_was_renamed_with_its_error_intact_refuses_the_import() {
+        let root = crate::workspace_root();
+        let corrections = load_corrections(&root).unwrap();
+        // Authing renames `GeoIpLocation`, its integer coordinates unchanged.
+        let mut doc: Value =
+            serde_json::from_slice(&fs::read(crate::workspace_root().join(SOURCE_COPY_PATH)).unwrap()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object_mut().unwrap();
+        let location = schemas.remove("GeoIpLocation").unwrap();
+        schemas.insert("GeoLocation".into(), location);
+        let text = serde_json::to_string(&doc).unwrap().replace("schemas/GeoIpLocation\"", "schemas/GeoLocation\"");
+
+        let error = import(text.as_bytes(), "renamed", None, &corrections).err().expect("the import is refused");
+
+        let message = format!("{error:#}");
+        assert!(message.contains("geo-ip-coordinates-are-decimals"), "{message}");
+        assert!(message.contains("retired"), "the way out is named: {message}");
+    }
+
+    #[tokio::test]
+    async fn after_a_refresh_from_a_new_document_the_check_follows_it() {
+        let root = tempfile::tempdir().unwrap();
+        let source = crate::workspace_root();
+        for path in [SPEC_PATH, RECORD_PATH, CORRECTIONS_PATH, SOURCE_COPY_PATH] {
+            fs::create_dir_all(root.path().join(path).parent().unwrap()).unwrap();
+            fs::copy(source.join(path), root.path().join(path)).unwrap();
+        }
+        // Authing publishes a new version of its document.
+        let mut doc: Value = serde_json::from_slice(&fs::read(source.join(SOURCE_COPY_PATH)).unwrap()).unwrap();
+        doc["info"]["version"] = Value::from("next");
+        let newer = root.path().join("newer.json");
+        fs::write(&newer, serde_json::to_vec(&doc).unwrap()).unwrap();
+
+        let from = newer.to_str().unwrap().to_string();
+        run(root.path(), RegenArgs { from, dry_run: false, check: false }).await.unwrap();
+
+        assert_eq!(fs::read(root.path().join(SOURCE_COPY_PATH)).unwrap(), fs::read(&newer).unwrap());
+        let from = root.path().join(SOURCE_COPY_PATH).to_str().unwrap().to_string();
+        run(root.path(), RegenArgs { from, dry_run: false, check: true }).await.expect("the check follows the refresh");
     }
 
     /// A document whose one schema progenitor refuses: an int32 default out of range.
@@ -335,6 +425,8 @@ mod tests {
             fs::create_dir_all(root.path().join(path).parent().unwrap()).unwrap();
             fs::copy(source.join(path), root.path().join(path)).unwrap();
         }
+        // The corrections are of schemas this small document does not have.
+        fs::write(root.path().join(CORRECTIONS_PATH), "[]").unwrap();
         let refused = root.path().join("refused.json");
         fs::write(&refused, REFUSED).unwrap();
         let from = refused.to_str().unwrap().to_string();

@@ -9,11 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
-use crate::regen::{self, RegenArgs};
+use crate::regen::{self, RegenArgs, SOURCE_COPY_PATH};
 use crate::{prism, upstream_build};
-
-/// The current document, as the SDK imports it: `openapi/` must be what regen makes of it.
-const CURRENT_DOCUMENT: &str = "xtask/fixtures/authing-management-v3.json";
 
 /// The test that counts and prints the paginated operations.
 const PAGING_COUNT: &str = "every_operation_that_takes_paging_input_is_accounted_for";
@@ -32,8 +29,8 @@ pub async fn run(root: &Path) -> Result<()> {
     clock.time("faults", step(root, "faults", &faults, &[])).await?;
     let paging = ["test", "--workspace", "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
     clock.time("paging count", step(root, "paging count", &paging, &[])).await?;
-    println!("xtask: regen check: openapi/ is what regen makes of {CURRENT_DOCUMENT}");
-    let check = RegenArgs { from: root.join(CURRENT_DOCUMENT).display().to_string(), dry_run: false, check: true };
+    println!("xtask: regen check: openapi/ is what regen makes of {SOURCE_COPY_PATH}");
+    let check = RegenArgs { from: root.join(SOURCE_COPY_PATH).display().to_string(), dry_run: false, check: true };
     clock.time("regen check", regen::run(root, check)).await?;
     println!("xtask: upstream: the crate builds from Authing's own 2023-11 document");
     clock.time("upstream build", upstream_build::run(root)).await?;
