@@ -20,6 +20,18 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const LIMIT: Duration = Duration::from_secs(5);
 const AN_HOUR: Duration = Duration::from_secs(3600);
 
+/// A server that hands out tokens at once and answers `get-user` after an hour.
+async fn slow_get_user() -> MockServer {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ok(user("u1")).set_delay(AN_HOUR))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A client of `server` that has its token already, so that the call under
 /// test waits for nothing but what it is about.
 async fn warmed_up(server: &MockServer, client: authing::ManagementClientBuilder) -> authing::ManagementClient {
@@ -60,13 +72,7 @@ async fn a_call_waiting_for_a_slow_token_ends_by_its_operation_timeout() {
 
 #[tokio::test]
 async fn a_call_waiting_for_a_place_under_the_in_flight_limit_ends_by_its_operation_timeout() {
-    let server = own_server().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")).set_delay(AN_HOUR))
-        .mount(&server)
-        .await;
+    let server = slow_get_user().await;
     let settings = builder(server.uri()).max_in_flight(1).timeout(AN_HOUR).operation_timeout(LIMIT);
     let client = warmed_up(&server, settings).await;
     // A call that holds the one place, its request at the server.
@@ -87,13 +93,7 @@ async fn a_call_waiting_for_a_place_under_the_in_flight_limit_ends_by_its_operat
 
 #[tokio::test]
 async fn an_answer_slower_than_the_operation_timeout_ends_the_call_at_it() {
-    let server = own_server().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")).set_delay(AN_HOUR))
-        .mount(&server)
-        .await;
+    let server = slow_get_user().await;
     let client = warmed_up(&server, builder(server.uri()).timeout(AN_HOUR).operation_timeout(LIMIT)).await;
     tokio::time::pause();
 
@@ -104,13 +104,7 @@ async fn an_answer_slower_than_the_operation_timeout_ends_the_call_at_it() {
 
 #[tokio::test]
 async fn the_request_timeout_is_told_apart_from_the_operation_timeout() {
-    let server = own_server().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")).set_delay(AN_HOUR))
-        .mount(&server)
-        .await;
+    let server = slow_get_user().await;
     let timeout = Duration::from_secs(2);
     let client = warmed_up(&server, builder(server.uri()).timeout(timeout).operation_timeout(LIMIT)).await;
     tokio::time::pause();

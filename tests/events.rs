@@ -310,14 +310,6 @@ async fn publishing_sends_the_event_as_the_official_sdks_do() {
     assert_eq!(bearer(request), format!("Bearer {}", jwt(1)));
 }
 
-/// Moves tokio's clock `by` ahead at once, as a consumer busy that long
-/// would find it; the server keeps real time.
-async fn travel(by: Duration) {
-    tokio::time::pause();
-    tokio::time::advance(by).await;
-    tokio::time::resume();
-}
-
 #[tokio::test]
 async fn a_consumer_slower_than_the_silence_limit_loses_no_message() {
     let sent: &'static [&'static str] = Box::leak((0..20).map(|n| &*format!("event {n}").leak()).collect());

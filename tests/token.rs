@@ -289,14 +289,6 @@ async fn redirects_are_not_followed_so_credentials_stay_with_the_host() {
     assert!(elsewhere.received_requests().await.unwrap().is_empty(), "the credentials went to another host");
 }
 
-/// Moves tokio's clock `by` ahead at once, as if that much time had passed;
-/// the servers of these tests keep real time, so only expiry is skipped.
-async fn travel(by: Duration) {
-    tokio::time::pause();
-    tokio::time::advance(by).await;
-    tokio::time::resume();
-}
-
 #[tokio::test]
 async fn a_failing_token_endpoint_in_the_refresh_window_fails_no_call_while_the_token_is_valid() {
     let server = own_server().await;

@@ -34,6 +34,7 @@ pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result
         })
         .ok_or("progenitor's output has no `types` module")?;
 
+    no_two_types_named_alike(items)?;
     let reachable = reachable(items, responses);
     let open: BTreeSet<String> = items
         .iter()
@@ -53,6 +54,29 @@ pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result
     }
     items.extend(macros);
     Ok(file)
+}
+
+/// Refuses generated code with two types of one name: typify names an inline
+/// schema after its place (`UserDto.status` is `UserDtoStatus`), so a schema
+/// of that name collides with it, and the crate would not build.
+fn no_two_types_named_alike(items: &[Item]) -> Result<(), String> {
+    let mut seen = BTreeMap::new();
+    for item in items {
+        let (kind, name) = match item {
+            Item::Struct(s) => ("a struct", s.ident.to_string()),
+            Item::Enum(e) => ("an enum", e.ident.to_string()),
+            Item::Type(t) => ("a type alias", t.ident.to_string()),
+            _ => continue,
+        };
+        if let Some(first) = seen.insert(name.clone(), kind) {
+            return Err(format!(
+                "two generated types are named `{name}` ({first} and {kind}): a schema of that name collides with \
+                 the name the generator gives an inline schema at that place (`{name}` is also `<Schema><Field>`); \
+                 rename one of them with a correction or a normalization"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The names of the types that `responses` contain, directly or not.
@@ -181,5 +205,54 @@ fn lenient_fields(s: &mut ItemStruct) {
         } else {
             parse_quote!(#[serde(default, deserialize_with = "crate::lenient::null_as_default")])
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::{Options, generate, parse};
+
+    /// A document with one operation, `getThing`, answering `Thing` in the
+    /// envelope and taking `Query` as its body, plus `extra` schemas.
+    fn document(extra: Value) -> String {
+        let mut schemas = json!({
+            "ThingRespDto": {"type": "object", "required": ["statusCode", "message"], "properties": {
+                "statusCode": {"type": "integer"}, "message": {"type": "string"},
+                "data": {"$ref": "#/components/schemas/Thing"}}},
+            "Thing": {"type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": ["Activated", "Suspended"]},
+                "tags": {"type": "array", "items": {"type": "string"}}}},
+            "Query": {"type": "object", "properties": {"order": {"type": "string", "enum": ["asc", "desc"]}}}
+        });
+        schemas.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/api/v3/get-thing": {"post": {"operationId": "getThing",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Query"}}}},
+                "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/ThingRespDto"}}}}}}}},
+            "components": {"schemas": schemas}})
+        .to_string()
+    }
+
+    fn generated(extra: Value) -> Result<String, String> {
+        generate(&parse(&document(extra))?, Options::default()).map(|generated| generated.client)
+    }
+
+    #[test]
+    fn answer_enums_are_opened_with_their_wire_values_and_request_enums_stay_closed() {
+        // Laid out in lines by prettyplease: compared without white space.
+        let client: String = generated(json!({})).unwrap().split_whitespace().collect();
+        assert!(client.contains(r#"open_enum!(ThingStatus{Activated=>"Activated",Suspended=>"Suspended"})"#));
+        assert!(!client.contains("open_enum!(QueryOrder"), "an enum only ever sent stays closed");
+        assert!(client.contains("null_as_default"), "a list field reads null as empty");
+    }
+
+    #[test]
+    fn a_schema_named_as_the_generator_names_an_inline_one_is_refused_by_name() {
+        let error = generated(json!({"ThingStatus": {"type": "object", "properties": {"x": {"type": "string"}}}}))
+            .expect_err("two types named ThingStatus");
+        assert!(error.contains("`ThingStatus`"), "{error}");
     }
 }

@@ -106,3 +106,42 @@ fn settings(options: Options) -> GenerationSettings {
 fn progenitor_takes(spec: &OpenAPI, options: Options) -> bool {
     Generator::new(&settings(options)).generate_tokens(spec).is_ok()
 }
+
+/// The generator's crates and the versions that go together: progenitor's
+/// three move as one, and typify is the one progenitor-impl generates with,
+/// whose type space `envelope.rs` and `paging.rs` read. Pinned exactly in
+/// `Cargo.toml` (progenitor-client) and `codegen/Cargo.toml` (progenitor,
+/// typify); an upgrade changes all of them and this table, and the test
+/// below says which one drifted.
+pub const GENERATOR_VERSIONS: &[(&str, &str)] =
+    &[("progenitor", "0.15.1"), ("progenitor-impl", "0.15.1"), ("progenitor-client", "0.15.1"), ("typify", "0.8.0")];
+
+#[cfg(test)]
+mod generator_versions {
+    use super::GENERATOR_VERSIONS;
+
+    #[test]
+    fn the_generators_crates_move_together() {
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let packages: Vec<(&str, &str)> = lock
+            .split("[[package]]")
+            .filter_map(|package| {
+                let field = |key: &str| {
+                    let line = package.lines().find(|line| line.starts_with(&format!("{key} = ")))?;
+                    Some(line.split('"').nth(1)?)
+                };
+                Some((field("name")?, field("version")?))
+            })
+            .collect();
+        for (name, version) in GENERATOR_VERSIONS {
+            let locked: Vec<&str> = packages.iter().filter(|(n, _)| n == name).map(|(_, v)| *v).collect();
+            assert_eq!(
+                locked,
+                [*version],
+                "Cargo.lock has {name} {locked:?}, but the generator's crates go together at {GENERATOR_VERSIONS:?}: \
+                 upgrade progenitor and typify (codegen/Cargo.toml) and progenitor-client (Cargo.toml) together, \
+                 then GENERATOR_VERSIONS"
+            );
+        }
+    }
+}

@@ -47,6 +47,15 @@ pub async fn own_server() -> MockServer {
     MockServer::builder().start().await
 }
 
+/// Moves tokio's clock `by` ahead at once, as if that much time had passed
+/// (a token's life, a consumer busy elsewhere); the local servers keep real
+/// time. The test's runtime must be the current-thread one.
+pub async fn travel(by: std::time::Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
 /// A client builder for `host` with the test credentials.
 pub fn builder(host: impl Into<String>) -> authing::ManagementClientBuilder {
     ManagementClient::builder().access_key_id(ACCESS_KEY_ID).access_key_secret(ACCESS_KEY_SECRET).host(host)
