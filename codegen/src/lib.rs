@@ -128,7 +128,7 @@ mod generator_versions {
             .filter_map(|package| {
                 let field = |key: &str| {
                     let line = package.lines().find(|line| line.starts_with(&format!("{key} = ")))?;
-                    Some(line.split('"').nth(1)?)
+                    line.split('"').nth(1)
                 };
                 Some((field("name")?, field("version")?))
             })
