@@ -33,11 +33,15 @@
 //!
 //! Modules, by what they do: the generated surface is [`generated`] (with
 //! [`types`] and [`builder`]); the hand-written runtime is `config` (the
-//! builder), `token` (the token cache), `hooks` (headers, the 401 renewal), `transport` (in-flight and size
-//! limits, retries), `retry`,
-//! `envelope`, `error`, `lenient` (open enums, `null` lists), `events` (subscriptions that heal
-//! themselves, publishing), `untyped` (the
-//! `.json()` twin of every operation) and `raw` (calls to paths the document lacks).
+//! builder), `token` (the token cache, refreshed in the background),
+//! `hooks` (headers, the 401 renewal), `deadline` (a whole call's
+//! `operation_timeout`), `transport` (in-flight and size limits, retries),
+//! `retry` (what is sent again: reads and writes apart), `failure` (what goes
+//! wrong inside a call before it is an [`Error`]), `envelope`, `error`,
+//! `lenient` (open enums, `null` lists), `paging` (lists walked as streams,
+//! pages fetched at once), `events` (subscriptions that heal themselves,
+//! publishing), `untyped` (the `.json()` twin of every operation) and `raw`
+//! (calls to paths the document lacks).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

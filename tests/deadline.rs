@@ -157,3 +157,38 @@ async fn raw_and_untyped_calls_have_the_same_deadline() {
         );
     }
 }
+
+/// A listener whose queue of connections to accept is full: the kernel
+/// drops further connection attempts, which then hang unanswered. Keep both.
+fn a_host_that_never_accepts() -> (tokio::net::TcpListener, Vec<std::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap();
+    let fillers: Vec<_> = (0..4)
+        .filter_map(|_| std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)).ok())
+        .collect();
+    assert!(!fillers.is_empty(), "the listener's queue could not be filled");
+    (listener, fillers)
+}
+
+#[tokio::test]
+async fn a_host_that_never_accepts_the_connection_holds_a_call_no_longer_than_its_operation_timeout() {
+    let host = a_host_that_never_accepts();
+    let uri = format!("http://{}", host.0.local_addr().unwrap());
+    // The token request and the call, each of 10 s a try: bounded by the call's 5 s.
+    let client = builder(&uri).operation_timeout(LIMIT).build().unwrap();
+    // With the defaults, a timeout of 10 s a request within 30 s a call.
+    let defaults = builder(&uri).build().unwrap();
+    tokio::time::pause();
+
+    let started = Instant::now();
+    let result = client.get_user().user_id("u1").await;
+    assert!(is_operation_timeout(&result), "{result:?}");
+    ended_at_the_limit(started);
+
+    let started = Instant::now();
+    let result = defaults.get_user().user_id("u1").await;
+    assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+    assert!(started.elapsed() <= authing::DEFAULT_OPERATION_TIMEOUT, "{:?}", started.elapsed());
+}
