@@ -133,8 +133,13 @@ fn is_conversion_of(imp: &ItemImpl, open: &BTreeSet<String>) -> bool {
 /// sides), an `Unknown(String)` variant, and the macro call that implements it.
 fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
     let name = e.ident.clone();
-    if e.variants.iter().any(|v| v.ident == "Unknown") {
-        return Err(format!("enum {name} already has a variant `Unknown`"));
+    if let Some(attr) = e.attrs.iter().find(|a| a.path().is_ident("serde")) {
+        // `rename_all` and the like would change the wire values the macro is given.
+        return Err(format!(
+            "enum {name}: the generator now writes `{}`, which the open enums do not read: \
+             their wire values would be wrong",
+            attr.to_token_stream()
+        ));
     }
     for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         let derives = attr
@@ -149,8 +154,13 @@ fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
     e.attrs.retain(|attr| !attr.path().is_ident("serde"));
     let mut arms = Vec::new();
     for variant in e.variants.iter_mut() {
-        let value = renamed(&variant.attrs)?.unwrap_or_else(|| variant.ident.to_string());
+        let value = renamed(&variant.attrs).map_err(|why| format!("enum {name}: {why}"))?;
+        let value = value.unwrap_or_else(|| variant.ident.to_string());
         variant.attrs.retain(|attr| !attr.path().is_ident("serde"));
+        // The document's own `unknown` value: the fallback keeps its name in every enum.
+        if variant.ident == "Unknown" {
+            variant.ident = parse_quote!(UnknownValue);
+        }
         let ident = &variant.ident;
         arms.push(quote!(#ident => #value));
     }
@@ -161,17 +171,20 @@ fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
     Ok(parse_quote!(crate::lenient::open_enum!(#name { #(#arms),* });))
 }
 
-/// The value of `#[serde(rename = "...")]`, if any.
+/// The value of `#[serde(rename = "...")]`, if any; any other serde
+/// attribute of a variant is refused, since the wire value would not be known.
 fn renamed(attrs: &[Attribute]) -> Result<Option<String>, String> {
     let mut value = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 value = Some(meta.value()?.parse::<LitStr>()?.value());
+                Ok(())
+            } else {
+                Err(meta.error("a serde attribute the open enums do not read"))
             }
-            Ok(())
         })
-        .map_err(|e| format!("cannot read a serde attribute: {e}"))?;
+        .map_err(|e| format!("cannot read a serde attribute of a variant: {e}"))?;
     }
     Ok(value)
 }
@@ -247,6 +260,14 @@ mod tests {
         assert!(client.contains(r#"open_enum!(ThingStatus{Activated=>"Activated",Suspended=>"Suspended"})"#));
         assert!(!client.contains("open_enum!(QueryOrder"), "an enum only ever sent stays closed");
         assert!(client.contains("null_as_default"), "a list field reads null as empty");
+    }
+
+    #[test]
+    fn a_value_named_as_the_fallback_is_kept_under_another_variant_name() {
+        let thing = json!({"Thing": {"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["active", "unknown"]}}}});
+        let client: String = generated(thing).unwrap().split_whitespace().collect();
+        assert!(client.contains(r#"open_enum!(ThingStatus{Active=>"active",UnknownValue=>"unknown"})"#), "{client}");
     }
 
     #[test]
