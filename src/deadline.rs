@@ -39,6 +39,12 @@ pub(crate) fn of_call(limit: Duration) -> Instant {
         .unwrap_or_else(|_| fresh())
 }
 
+/// Whether the running task is inside [`scope`]: a call through `.await`
+/// or `.json()`, rather than progenitor's own `send()`.
+pub(crate) fn in_scope() -> bool {
+    CALL_DEADLINE.try_with(|_| ()).is_ok()
+}
+
 /// `work`, or [`TimeLimit::Operation`] when it has not ended by `deadline`.
 pub(crate) async fn within<T>(
     deadline: Instant,

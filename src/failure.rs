@@ -27,7 +27,8 @@ pub(crate) enum Failure {
     TokenRejected { http_status: u16, body: Bytes },
     /// The server asked to wait longer than the retry policy or the deadline allows.
     RetryAfter { http_status: u16, retry_after: Duration, body: Bytes },
-    /// The task fetching the token was stopped (its runtime is shutting down).
+    /// The task fetching the token was stopped twice before it ended (its
+    /// runtime shut down, or it panicked).
     Stopped(String),
 }
 
@@ -70,6 +71,19 @@ impl Failure {
         *response.status_mut() = http::StatusCode::from_u16(CARRIER_STATUS).expect("a valid status code");
         response.extensions_mut().insert(self);
         reqwest::Response::from(response)
+    }
+
+    /// The failure for progenitor's own `send()`, which reports what it is
+    /// given: the HTTP client's error when it has one of its own (as
+    /// progenitor's `CommunicationError`); otherwise a response carrying it.
+    pub(crate) fn into_progenitor(self) -> Result<reqwest::Response, reqwest::Error> {
+        match self {
+            Failure::Transport(error) | Failure::Timeout(_, Some(error)) => match error.into_reqwest() {
+                Ok(error) => Err(error),
+                Err(shared) => Ok(Failure::Transport(shared).into_response()),
+            },
+            other => Ok(other.into_response()),
+        }
     }
 
     /// The failure a response made by [`Failure::into_response`] carries.

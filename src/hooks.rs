@@ -3,6 +3,8 @@
 //! transport's bounds and retries, and one more send with a new token when
 //! the server rejects the token.
 
+use std::sync::Arc;
+
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -12,6 +14,7 @@ use crate::failure::Failure;
 use crate::generated::Client;
 use crate::retry::Effect;
 use crate::session::{Session, SharedSession};
+use crate::token::Token;
 use crate::transport::Answer;
 
 impl ClientHooks<SharedSession> for Client {
@@ -22,11 +25,18 @@ impl ClientHooks<SharedSession> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let session = self.inner();
         let deadline = deadline::of_call(session.operation_timeout());
-        // Handed on inside a response, the one way out of this hook that can
-        // carry the runtime's own failure to the call (see `Failure`).
-        authorize(session, request, deadline)
-            .await
-            .map_err(|failure| progenitor_client::Error::UnexpectedResponse(failure.into_response()))
+        // For `.await` and `.json()`, handed on inside a response, the one way
+        // out of this hook that can carry the runtime's own failure (see `Failure`).
+        authorize(session, request, deadline).await.map_err(|failure| {
+            let response = match deadline::in_scope() {
+                true => Ok(failure.into_response()),
+                false => failure.into_progenitor(),
+            };
+            match response {
+                Ok(response) => progenitor_client::Error::UnexpectedResponse(response),
+                Err(error) => progenitor_client::Error::CommunicationError(error),
+            }
+        })
     }
 
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
@@ -35,7 +45,8 @@ impl ClientHooks<SharedSession> for Client {
         let effect = Effect::of(request.method(), info.operation_id);
         match execute(session, request, info.operation_id, effect, deadline).await {
             Ok(answer) => Ok(crate::untyped::capture(answer)),
-            Err(failure) => Ok(failure.into_response()),
+            Err(failure) if deadline::in_scope() => Ok(failure.into_response()),
+            Err(failure) => failure.into_progenitor(),
         }
     }
 }
@@ -47,13 +58,18 @@ pub(crate) async fn authorize(
     request: &mut reqwest::Request,
     deadline: Instant,
 ) -> Result<(), Failure> {
-    let token = match session.tokens.ready() {
-        Some(token) => token,
-        // Boxed: the wait is rare, and inline it would enlarge every call's future.
-        None => Box::pin(within(deadline, session.operation_timeout(), session.tokens.wait())).await?,
-    };
-    token.apply(request.headers_mut());
+    token(session, deadline).await?.apply(request.headers_mut());
     Ok(())
+}
+
+/// A token for a request now: the cached one, or the one being fetched,
+/// waited for until `deadline`.
+async fn token(session: &Session, deadline: Instant) -> Result<Arc<Token>, Failure> {
+    match session.tokens.ready() {
+        Some(token) => Ok(token),
+        // Boxed: the wait is rare, and inline it would enlarge every call's future.
+        None => Box::pin(within(deadline, session.operation_timeout(), session.tokens.wait())).await,
+    }
 }
 
 /// Sends an authorized request through the transport, and once more with a
@@ -87,11 +103,7 @@ async fn renew_and_resend(
     deadline: Instant,
 ) -> Result<Answer, Failure> {
     session.tokens.invalidate(request.headers());
-    let token = match session.tokens.ready() {
-        Some(token) => Ok(token),
-        None => within(deadline, session.operation_timeout(), session.tokens.wait()).await,
-    };
-    let Ok(token) = token else {
+    let Ok(token) = token(session, deadline).await else {
         // The rejection explains the failure better than the failed refresh.
         return Ok(rejection);
     };

@@ -54,7 +54,7 @@ impl<'a> RawRequest<'a> {
         let operation = format!("{} {}", request.method(), request.url().path());
         let session = &api.inner;
         let deadline = crate::deadline::later(tokio::time::Instant::now(), session.operation_timeout());
-        // A path the document lacks: only a `GET` is known to read.
+        // A path the document lacks: only a `GET` (or `HEAD`) is known to read.
         let effect = Effect::of(request.method(), "");
         authorize(session, &mut request, deadline).await.map_err(Failure::into_error)?;
         let answer = execute(session, request, &operation, effect, deadline).await.map_err(Failure::into_error)?;

@@ -14,7 +14,9 @@
 //!   than one that fails. [`RetryPolicy::retry_writes`] opts writes into the
 //!   reads' rules.
 //!
-//! A timeout is never sent again: the server may still be working on it.
+//! A request that timed out after its connection was made is never sent
+//! again: the server may still be working on it. (A connection that could
+//! not be made in time never reached a server, and is sent again.)
 //! A `Retry-After` longer than the policy's `max_backoff`, or than is left of
 //! the call's deadline, ends the retries with [`Error::RetryAfter`](crate::Error::RetryAfter).
 

@@ -207,8 +207,6 @@ struct Cache {
     credentials: Bytes,
     margin: Duration,
     transport: Arc<Transport>,
-    /// How long a fetch, its retries included, may take: the client's `operation_timeout`.
-    fetch_limit: Duration,
     current: RwLock<Option<Arc<Token>>>,
     refresh: Mutex<Refresh>,
 }
@@ -216,13 +214,32 @@ struct Cache {
 /// The fetch under way, shared by every call that waits for it.
 type Fetch = Shared<Pin<Box<dyn Future<Output = Result<Arc<Token>, Failure>> + Send>>>;
 
+/// A fetch running in a task of its own.
+struct Running {
+    fetch: Fetch,
+    /// Its task: one that has finished while still recorded here was stopped
+    /// before it could record its end (its runtime shut down, as a test's
+    /// does), and is started anew.
+    task: tokio::task::AbortHandle,
+}
+
 /// The state of refreshing: the fetch under way, and the backoff after failed ones.
 #[derive(Default)]
 struct Refresh {
-    running: Option<Fetch>,
+    running: Option<Running>,
     failures: u32,
     /// No refresh starts in the background before this, after a failed one.
     not_before: Option<Instant>,
+}
+
+impl Refresh {
+    /// The fetch under way, forgetting one whose task was stopped.
+    fn under_way(&mut self) -> Option<&Running> {
+        if self.running.as_ref().is_some_and(|running| running.task.is_finished()) {
+            self.running = None;
+        }
+        self.running.as_ref()
+    }
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -243,14 +260,12 @@ impl TokenCache {
         margin: Duration,
         transport: Arc<Transport>,
     ) -> Self {
-        let fetch_limit = transport.operation_timeout();
         let credentials = serde_json::json!({"accessKeyId": access_key_id, "accessKeySecret": access_key_secret});
         TokenCache(Arc::new(Cache {
             endpoint,
             credentials: Bytes::from(credentials.to_string()),
             margin,
             transport,
-            fetch_limit,
             current: RwLock::new(None),
             refresh: Mutex::new(Refresh::default()),
         }))
@@ -269,55 +284,48 @@ impl TokenCache {
     }
 
     /// A token, once the fetch under way (or one started now) has ended: for
-    /// when there is no valid token.
+    /// when there is no valid token. A fetch whose task was stopped (a
+    /// runtime shut down under it) is started again in this one.
     pub(crate) async fn wait(&self) -> Result<Arc<Token>, Failure> {
-        self.wait_for_fetch().await
+        let mut stopped = None;
+        for _ in 0..2 {
+            let fetch = {
+                let mut refresh = self.0.lock_refresh();
+                // A fetch may have ended since the cache was read.
+                if let Some(token) = self.0.cached().filter(|t| !t.expired(Instant::now())) {
+                    return Ok(token);
+                }
+                match refresh.under_way() {
+                    Some(running) => running.fetch.clone(),
+                    None => self.start(&mut refresh),
+                }
+            };
+            match fetch.await {
+                Err(Failure::Stopped(why)) => stopped = Some(why),
+                outcome => return outcome,
+            }
+        }
+        Err(Failure::Stopped(stopped.unwrap_or_default()))
     }
 
     fn refresh_in_background(&self, now: Instant) {
         let mut refresh = self.0.lock_refresh();
-        if refresh.running.is_none() && refresh.not_before.is_none_or(|at| now >= at) {
+        if refresh.under_way().is_none() && refresh.not_before.is_none_or(|at| now >= at) {
             // Runs in its own task; nobody needs to wait for it.
             let _running = self.start(&mut refresh);
         }
-    }
-
-    async fn wait_for_fetch(&self) -> Result<Arc<Token>, Failure> {
-        let fetch = {
-            let mut refresh = self.0.lock_refresh();
-            // A fetch may have ended since the cache was read.
-            if let Some(token) = self.0.cached().filter(|t| !t.expired(Instant::now())) {
-                return Ok(token);
-            }
-            match &refresh.running {
-                Some(fetch) => fetch.clone(),
-                None => self.start(&mut refresh),
-            }
-        };
-        fetch.await
     }
 
     /// Starts a fetch in a task of its own, so that no caller's cancellation
     /// aborts it; it keeps its token in the cache whether or not anyone still waits.
     fn start(&self, refresh: &mut Refresh) -> Fetch {
         let cache = self.0.clone();
-        let work = async move { cache.fetch_and_keep().await };
-        let fetch: Pin<Box<dyn Future<Output = _> + Send>> = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let task = runtime.spawn(work);
-                let cache = self.0.clone();
-                Box::pin(async move {
-                    task.await.unwrap_or_else(|stopped| {
-                        cache.lock_refresh().running = None;
-                        Err(Failure::Stopped(stopped.to_string()))
-                    })
-                })
-            }
-            // Polled outside a runtime: the caller's own future does the work.
-            Err(_) => Box::pin(work),
-        };
+        let task = tokio::spawn(async move { cache.fetch_and_keep().await });
+        let handle = task.abort_handle();
+        let fetch: Pin<Box<dyn Future<Output = _> + Send>> =
+            Box::pin(async move { task.await.unwrap_or_else(|stopped| Err(Failure::Stopped(stopped.to_string()))) });
         let fetch = fetch.shared();
-        refresh.running = Some(fetch.clone());
+        refresh.running = Some(Running { fetch: fetch.clone(), task: handle });
         fetch
     }
 
@@ -380,7 +388,8 @@ impl Cache {
         *request.body_mut() = Some(self.credentials.clone().into());
         // Through the transport like every call: the same bounds, timeout and
         // retries; asking for a token twice changes nothing, so it is a read.
-        let deadline = later(started, self.fetch_limit);
+        // As long as a call may take: the client's `operation_timeout`.
+        let deadline = later(started, self.transport.operation_timeout());
         let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Reads, deadline).await.0?;
         let (http_status, body) = (answer.status, answer.body);
         let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };

@@ -166,8 +166,9 @@ impl Transport {
             Err(error) => Err(error),
         };
         if self.in_flight.available_permits() == 0 {
-            // A call is waiting for this permit: let the pool's task take the
-            // connection back first, or that call would open one of its own.
+            // Every place is taken, so a call may be waiting for this one: let
+            // the pool's task take the connection back first, or that call
+            // would open one of its own.
             tokio::task::yield_now().await;
         }
         if let Some(started) = started {

@@ -217,3 +217,14 @@ async fn the_raw_escape_hatch_handles_token_headers_and_envelope() {
     assert_eq!(request.headers.get("x-authing-userpool-id").unwrap(), USERPOOL_ID);
     assert_eq!(request.body_json::<serde_json::Value>().unwrap(), json!({"q": 1}));
 }
+
+#[tokio::test]
+async fn progenitors_own_send_reports_a_refused_connection_as_its_communication_error() {
+    // Nothing listens on the port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = builder(format!("http://127.0.0.1:{port}")).build().unwrap();
+
+    let sent = client.get_user().user_id("u1").send().await;
+
+    assert!(matches!(sent, Err(authing::generated::Error::CommunicationError(_))), "{sent:?}");
+}

@@ -328,6 +328,35 @@ async fn a_consumer_slower_than_the_silence_limit_loses_no_message() {
     assert_eq!(server.handshakes().len(), 1, "the connection was replaced");
 }
 
+/// Sends nothing until the client pings, then `message` once, and keeps
+/// the connection until the client closes it.
+fn answer_the_first_ping_with(message: &'static str) -> Session {
+    Box::new(move |mut socket| {
+        Box::pin(async move {
+            let mut sent = false;
+            while let Some(Ok(incoming)) = socket.next().await {
+                if matches!(incoming, Message::Ping(_)) && !sent {
+                    sent = true;
+                    socket.send(Message::text(message)).await.unwrap();
+                }
+            }
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_consumer_away_longer_than_the_silence_limit_keeps_a_quiet_live_connection() {
+    let server = EventServer::start(|_| None, |_| answer_the_first_ping_with("still here")).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+
+    // Away for three silence limits, with nothing sent meanwhile: that is not silence.
+    travel(quick_policy().silence_limit * 3).await;
+
+    assert_eq!(next_message(&mut events).await.text, "still here");
+    assert_eq!(server.handshakes().len(), 1, "the live connection was replaced");
+}
+
 #[test]
 fn a_policy_that_would_spin_or_overflow_a_deadline_is_refused_when_the_client_is_built() {
     let base = quick_policy();

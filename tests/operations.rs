@@ -8,8 +8,8 @@ pub struct GeneratedOperation {
     method: &'static str,
     path: &'static str,
     function: &'static str,
-    /// Whether it only reads, so that it is sent again after a passing failure.
-    reads: bool,
+    /// Whether it is a `POST` that only reads, sent again after a passing failure as a `GET` is.
+    post_that_reads: bool,
     /// Calls the method; naming it here is what proves it exists.
     builder: fn(&authing::ManagementClient) -> &'static str,
 }
@@ -69,7 +69,6 @@ fn the_readme_lists_the_posts_that_are_sent_again_as_reads() {
         .map(|name| name.trim_matches('`'))
         .collect();
     let generated: BTreeSet<&str> =
-        OPERATIONS.iter().filter(|op| op.method == "POST" && op.reads).map(|op| op.operation_id).collect();
+        OPERATIONS.iter().filter(|op| op.post_that_reads).map(|op| op.operation_id).collect();
     assert_eq!(listed, generated, "README's list of read-only POSTs is not what authing-codegen decided");
-    assert!(OPERATIONS.iter().filter(|op| op.method == "GET").all(|op| op.reads));
 }

@@ -613,13 +613,17 @@ async fn a_server_giving_fewer_items_per_page_than_asked_is_followed_at_its_page
 
 #[tokio::test]
 async fn a_cap_that_begins_mid_walk_is_followed_without_skipping_or_repeating() {
-    // Page 1 whole, then 20 at most: 70 read when the walk learns it, so it
-    // goes on with pages of 14, the largest that begin at item 70.
+    // Page 1 whole, then 20 at most, counted in pages of 20: page 2 gives
+    // items 20 to 39 again. It is asked for again, with the walk going on
+    // from item 50 in pages of 10, the largest that begin there.
     let server = user_list(UserList { cap: |n| if n == 0 { 50 } else { 20 }, ..UserList::default() }).await;
 
-    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+    let users: Vec<_> = client(&server).list_users().items().concurrency(1).try_collect().await.unwrap();
 
     assert_eq!(user_ids(&users), expected_ids(237));
+    let sent: Vec<_> = requests(&server, "/api/v3/list-users").await.iter().map(asked).collect();
+    let pages_of_ten: Vec<_> = (6..=24).map(|page| (page, 10)).collect();
+    assert_eq!(sent, [vec![(1, 50), (2, 50)], pages_of_ten].concat());
 }
 
 #[tokio::test]
@@ -723,4 +727,19 @@ async fn a_cursor_walk_that_ends_before_its_total_says_so() {
     assert_eq!(pages.len(), 4, "{pages:?}");
     assert!(pages[..3].iter().all(Result::is_ok));
     assert!(matches!(&pages[3], Err(Error::IncompleteList { seen: 7, total: 10, .. })), "{:?}", pages[3]);
+}
+
+#[tokio::test]
+async fn pages_asked_for_ahead_survive_a_consumer_away_for_longer_than_the_timeout() {
+    let server = user_list(UserList::default()).await;
+    let client = builder(server.uri()).timeout(std::time::Duration::from_secs(10)).build().unwrap();
+    let mut pages = std::pin::pin!(client.list_users().pages());
+    pages.try_next().await.unwrap();
+    pages.try_next().await.unwrap();
+
+    // Busy with page 2 for a minute, pages 3 to 5 asked for meanwhile.
+    travel(std::time::Duration::from_secs(60)).await;
+    let rest: Vec<_> = pages.try_collect().await.unwrap();
+
+    assert_eq!(rest.iter().map(|page| page.items.len()).sum::<usize>(), 137);
 }

@@ -377,7 +377,7 @@ async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
     let server = own_server().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(400)))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(600)))
         .mount(&server)
         .await;
     mount_get_user(&server).await;
@@ -386,7 +386,7 @@ async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
     // Services give each request a deadline; the first caller's ends before the token arrives.
     let mut outcomes = Vec::new();
     for _ in 0..5 {
-        let call = tokio::time::timeout(Duration::from_millis(250), client.get_user().user_id("u1").into_future());
+        let call = tokio::time::timeout(Duration::from_millis(400), client.get_user().user_id("u1").into_future());
         outcomes.push(call.await.map(|result| result.is_ok()));
     }
 
@@ -410,4 +410,34 @@ async fn any_lifetime_the_server_gives_a_token_is_taken_without_a_panic() {
 
         assert!(result.is_ok(), "expires_in {expires_in}: {result:?}");
     }
+}
+
+#[test]
+fn a_token_request_stopped_with_its_runtime_is_made_again_by_the_next_one() {
+    // One client used by two runtimes in turn, as a `static` client is by `#[tokio::test]`s.
+    let setup = tokio::runtime::Runtime::new().unwrap();
+    let server = setup.block_on(async {
+        let server = own_server().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(300)))
+            .mount(&server)
+            .await;
+        mount_get_user(&server).await;
+        server
+    });
+    let client = client(&server);
+    let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+
+    // The first runtime gives up on its call, then shuts down with the token request in flight.
+    let first = runtime();
+    let call = client.get_user().user_id("u1").into_future();
+    let gave_up = first.block_on(async { tokio::time::timeout(Duration::from_millis(50), call).await });
+    assert!(gave_up.is_err());
+    drop(first);
+
+    let result = runtime().block_on(client.get_user().user_id("u1").into_future());
+
+    assert!(result.is_ok(), "{result:?}");
+    drop(setup);
 }

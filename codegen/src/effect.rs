@@ -1,8 +1,8 @@
-//! Which operations only read, so that sending them again after a passing
-//! failure cannot do anything twice (the runtime's `retry` module says what
-//! is sent again).
+//! Which `POST` operations only read, so that sending them again after a
+//! passing failure cannot do anything twice (the runtime's `retry` module
+//! says what is sent again, and that every `GET` reads).
 //!
-//! Every `GET` reads. A `POST` reads when its operationId begins with a verb
+//! A `POST` reads when its operationId begins with a verb
 //! that reads (`listUsers`, `checkPermission`, `isUserExists`) and its path
 //! does not begin with one that writes: `getPublicAccountOfGroups` is
 //! `POST /api/v3/set-public-account-of-groups` ("add groups to public
@@ -18,16 +18,10 @@ const WRITE_VERBS: &[&str] = &[
     "set", "unbind", "update",
 ];
 
-/// Whether the operation `id`, `method` (upper case) `path`, only reads.
-pub(crate) fn reads(method: &str, id: &str, path: &str) -> bool {
-    match method {
-        "GET" | "HEAD" => true,
-        "POST" => {
-            let last_segment = path.rsplit('/').next().unwrap_or_default();
-            READ_VERBS.contains(&first_word(id)) && !WRITE_VERBS.contains(&first_word(last_segment))
-        }
-        _ => false,
-    }
+/// Whether the operation `id`, `method` (upper case) `path`, is a `POST` that only reads.
+pub(crate) fn post_that_reads(method: &str, id: &str, path: &str) -> bool {
+    let last_segment = path.rsplit('/').next().unwrap_or_default();
+    method == "POST" && READ_VERBS.contains(&first_word(id)) && !WRITE_VERBS.contains(&first_word(last_segment))
 }
 
 /// The first word of a camelCase or kebab-case name, in lower case.
@@ -38,11 +32,10 @@ fn first_word(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::reads;
+    use super::post_that_reads as reads;
 
     #[test]
-    fn gets_and_posts_named_and_routed_as_reads_read() {
-        assert!(reads("GET", "getUser", "/api/v3/get-user"));
+    fn posts_named_and_routed_as_reads_read() {
         assert!(reads("POST", "listUsers", "/api/v3/list-users"));
         assert!(reads("POST", "checkPermission", "/api/v3/check-permission"));
         assert!(reads("POST", "getMetadataGroupList", "/api/v3/metadata/group"));
@@ -55,6 +48,8 @@ mod tests {
         assert!(!reads("POST", "exportUsers", "/api/v3/invitation-invitee/export"));
         assert!(!reads("DELETE", "deleteById", "/api/v3/x"));
         assert!(!reads("PUT", "processApproval", "/api/v3/x"));
+        // Not a `POST`: the runtime decides on its method alone.
+        assert!(!reads("GET", "getUser", "/api/v3/get-user"));
         // A word that merely starts like a read verb.
         assert!(!reads("POST", "issueCertificate", "/api/v3/issue-certificate"));
     }

@@ -36,7 +36,7 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
     }
     // By method name, as progenitor's hooks name the operation; sorted for a binary search.
     let mut read_only_posts: Vec<_> =
-        operations.iter().filter(|op| op.method == "POST" && op.reads).map(|op| op.function.as_str()).collect();
+        operations.iter().filter(|op| op.post_that_reads).map(|op| op.function.as_str()).collect();
     read_only_posts.sort_unstable();
     out.push_str(
         "/// The `POST` operations that only read, by method name (sorted): sent again after a passing failure as a `GET` is.\n\
@@ -101,9 +101,9 @@ pub(crate) fn operation_table(operations: &[Operation]) -> String {
     for op in operations {
         writeln!(
             out,
-            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, reads: {}, \
+            "    GeneratedOperation {{ operation_id: {:?}, method: {:?}, path: {:?}, function: {:?}, post_that_reads: {}, \
              builder: |client| std::any::type_name_of_val(&client.{}()) }},",
-            op.id, op.method, op.path, op.function, op.reads, op.function
+            op.id, op.method, op.path, op.function, op.post_that_reads, op.function
         )
         .expect("writing to a String");
     }

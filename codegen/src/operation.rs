@@ -15,8 +15,8 @@ pub(crate) struct Operation {
     pub builder: String,
     /// The generated type of its success response (`UserPaginatedRespDto`).
     pub response: String,
-    /// Whether it only reads, so that it may be sent again (see `effect`).
-    pub reads: bool,
+    /// Whether it is a `POST` that only reads, so that it may be sent again (see `effect`).
+    pub post_that_reads: bool,
     /// The generated type of its JSON body, when it takes one.
     pub body: Option<String>,
     /// The names of its query parameters, as the document spells them.
@@ -33,6 +33,20 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
             let id = op.operation_id.clone().ok_or_else(|| format!("{method} {path} has no operationId"))?;
             let response = success_schema(op)
                 .ok_or_else(|| format!("operation {id} has no success (2xx) JSON response naming a schema"))?;
+            // The runtime hands its own failures to a call as an answer no
+            // operation documents; one documented for failures would be decoded instead.
+            let failure_answer = op.responses.default.is_some()
+                || op
+                    .responses
+                    .responses
+                    .keys()
+                    .any(|status| !matches!(status, openapiv3::StatusCode::Code(200..=299)));
+            if failure_answer {
+                return Err(format!(
+                    "operation {id} documents an answer other than a success (2xx): the runtime's failures would be \
+                     decoded as it; drop it with a normalization, as Authing's failures come in its envelope"
+                ));
+            }
             let body = op.request_body.as_ref().map(|body| match body {
                 ReferenceOr::Item(body) => body
                     .content
@@ -65,7 +79,7 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 })
                 .collect();
             Ok(Operation {
-                reads: crate::effect::reads(&method.to_uppercase(), &id, path),
+                post_that_reads: crate::effect::post_that_reads(&method.to_uppercase(), &id, path),
                 body: body.transpose()?,
                 query,
                 required,
@@ -121,5 +135,24 @@ fn sample_literal(schema: &openapiv3::ParameterSchemaOrContent) -> Result<String
             _ => Err("a list parameter of other than plain strings".into()),
         },
         _ => Err("a parameter of a composite schema".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn an_operation_documenting_a_failure_answer_is_refused_by_name() {
+        let envelope = json!({"type": "object", "properties": {"statusCode": {"type": "integer"}}});
+        let answer =
+            |schema: &str| json!({"description": "", "content": {"application/json": {"schema": {"$ref": schema}}}});
+        let spec = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/api/v3/get-thing": {"get": {"operationId": "getThing", "responses": {
+                "200": answer("#/components/schemas/Envelope"), "404": answer("#/components/schemas/Envelope")}}}},
+            "components": {"schemas": {"Envelope": envelope}}});
+        let spec = crate::parse(&spec.to_string()).unwrap();
+        let error = super::operations(&spec).err().expect("refused");
+        assert!(error.contains("getThing") && error.contains("other than a success"), "{error}");
     }
 }

@@ -29,6 +29,7 @@ use std::pin::Pin;
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesOrdered;
 use serde::Serialize;
+use tokio::time::Instant;
 
 use super::{At, By, Next, Page, Resume, Split};
 use crate::error::{Error, Result};
@@ -37,8 +38,17 @@ use crate::error::{Error, Result};
 pub(crate) type Fetching<'a, T> = Pin<Box<dyn Future<Output = Result<Split<T>>> + Send + 'a>>;
 /// Asks for the page at a position, of a size.
 pub(crate) type FetchPage<'a, T> = Box<dyn Fn(&At, i64) -> Fetching<'a, T> + Send + 'a>;
-/// A page asked for: its position, and its answer to come.
-type Asked<'a, T> = Pin<Box<dyn Future<Output = (At, Result<Split<T>>)> + Send + 'a>>;
+/// A page asked for: its answer to come, with what was asked.
+type Asked<'a, T> = Pin<Box<dyn Future<Output = (Ask, Result<Split<T>>)> + Send + 'a>>;
+
+/// What a page was asked for with.
+struct Ask {
+    at: At,
+    /// When it was asked for.
+    since: Instant,
+    /// Whether it is asked for the second time.
+    again: bool,
+}
 
 pub(crate) struct Walk<'a, T> {
     operation: &'static str,
@@ -61,6 +71,11 @@ pub(crate) struct Walk<'a, T> {
     yielded: i64,
     /// The error to yield after the page just yielded, ending the walk.
     ending: Option<Error>,
+    /// When the consumer was last handed a page, until it polls again.
+    handed_over: Option<Instant>,
+    /// When the consumer's last absence began: a page asked for before it
+    /// was not polled meanwhile, so its timeout may be the consumer's doing.
+    away_since: Option<Instant>,
     done: bool,
 }
 
@@ -86,6 +101,8 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             previous: None,
             yielded: 0,
             ending: None,
+            handed_over: None,
+            away_since: None,
             done: false,
         }
     }
@@ -100,12 +117,15 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             self.done = true;
             return Some((Err(error), self));
         }
+        if let Some(handed_over) = self.handed_over.take() {
+            self.away_since = Some(handed_over);
+        }
         loop {
             if self.done {
                 return None;
             }
             self.ask();
-            let Some((at, answer)) = self.asked.next().await else {
+            let Some((ask, answer)) = self.asked.next().await else {
                 // Nothing left to ask for.
                 let short = self.short_of_total();
                 let walk = self.end();
@@ -113,8 +133,18 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             };
             let Split { items, total_count, next } = match answer {
                 Ok(split) => split,
+                // A page asked for ahead is only read while the consumer
+                // polls: one that timed out while it was away is asked again, once.
+                Err(Error::Timeout { .. }) if !ask.again && self.away_since.is_some_and(|away| ask.since <= away) => {
+                    tracing::debug!(operation = self.operation, page = ?ask.at, "a page asked for ahead timed out while the consumer was away; asking again");
+                    let fetching = (self.fetch)(&ask.at, self.size);
+                    let again = Ask { at: ask.at, since: Instant::now(), again: true };
+                    self.asked.push_front(Box::pin(async move { (again, fetching.await) }));
+                    continue;
+                }
                 Err(error) => return Some((Err(error), self.end())),
             };
+            let at = ask.at;
             if total_count.is_some() {
                 self.total = total_count;
             }
@@ -176,6 +206,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 }
             }
             let resume = self.resume();
+            self.handed_over = Some(Instant::now());
             return Some((Ok(Page { number, items, total_count, next: resume }), self));
         }
     }
@@ -200,7 +231,8 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 self.next = Some(At::Number(number + 1));
             }
             let fetching = (self.fetch)(&at, self.size);
-            self.asked.push_back(Box::pin(async move { (at, fetching.await) }));
+            let ask = Ask { at, since: Instant::now(), again: false };
+            self.asked.push_back(Box::pin(async move { (ask, fetching.await) }));
         }
     }
 
@@ -335,6 +367,44 @@ mod tests {
             pages.next().await.unwrap().unwrap();
             assert_eq!(asked.lock().unwrap().len() as i64, read);
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_page_asked_for_ahead_that_timed_out_while_the_consumer_was_away_is_asked_again() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let recorded = asked.clone();
+        // As the HTTP client does: an answer read more than 10 s after it was asked for is a timeout.
+        let fetch: FetchPage<'static, i64> = Box::new(move |at, size| {
+            let At::Number(page) = *at else { panic!("asked for {at:?}") };
+            recorded.lock().unwrap().push(page);
+            let since = Instant::now();
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                if since.elapsed() > Duration::from_secs(10) {
+                    return Err(timeout());
+                }
+                Ok(Split::numbered(((page - 1) * size..(page * size).min(100)).collect(), Some(100)))
+            })
+        });
+        let mut pages = std::pin::pin!(walk(fetch, 4).into_stream());
+        pages.next().await.unwrap().unwrap();
+        pages.next().await.unwrap().unwrap();
+
+        // Busy elsewhere for a minute, with pages 3 to 5 asked for.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let rest: Vec<_> = pages.collect().await;
+
+        assert!(rest.iter().all(Result::is_ok), "{rest:?}");
+        assert_eq!(rest.len(), 8);
+        let asked = asked.lock().unwrap().clone();
+        for page in 3..=5 {
+            assert_eq!(asked.iter().filter(|p| **p == page).count(), 2, "page {page} asked for again once: {asked:?}");
+        }
+    }
+
+    /// A request's timeout, as the HTTP client reports it.
+    fn timeout() -> Error {
+        Error::Timeout { limit: crate::TimeLimit::Request(Duration::from_secs(10)), source: None }
     }
 
     #[test]

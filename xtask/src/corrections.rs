@@ -2,9 +2,10 @@
 //! from `xtask/corrections.json`.
 //!
 //! A correction is a JSON Patch (RFC 6902) whose `test` operations check that
-//! the document still says what was wrong. When it does not, either Authing
-//! fixed it (the document already says what the correction would make it
-//! say: reported, nothing to apply) or the place moved or vanished, and then
+//! the document still says what was wrong. When it does not, either the
+//! document already says what the correction would make it say (Authing
+//! fixed it, or the document predates the error: reported, nothing to
+//! apply) or the place moved or vanished, and then
 //! the import fails until the correction is updated or marked `retired`:
 //! a bug that was corrected never comes back silently, and nothing is half applied.
 
@@ -40,8 +41,8 @@ pub enum Fate {
     /// The document said what was wrong; it was corrected.
     Applied,
     /// The document already says what the correction would make it say:
-    /// Authing fixed it. Nothing to apply; the correction can be retired.
-    FixedUpstream,
+    /// Authing fixed it, or the document is older than the error. Nothing to apply.
+    AlreadyCorrect,
     /// The document says something else there, or nothing: the place moved
     /// or vanished, and the correction must be updated or retired.
     Moved(String),
@@ -80,7 +81,7 @@ pub fn apply_all<'a>(doc: &mut Value, corrections: &'a [Correction]) -> Vec<Outc
                 // json_patch undoes every operation of a patch that fails part way.
                 match json_patch::patch(doc, &correction.patch.0) {
                     Ok(()) => Fate::Applied,
-                    Err(_) if correction.already_holds(doc) => Fate::FixedUpstream,
+                    Err(_) if correction.already_holds(doc) => Fate::AlreadyCorrect,
                     Err(error) => Fate::Moved(error.to_string()),
                 }
             };
@@ -147,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn a_document_that_already_says_what_a_correction_makes_it_say_was_fixed_upstream() {
+    fn a_document_that_already_says_what_a_correction_makes_it_say_needs_nothing() {
         let corrections = load(
             r#"[{"name": "open", "evidence": "e", "patch": [
                 {"op": "test", "path": "/count/type", "value": "boolean"},
@@ -157,7 +158,7 @@ mod tests {
         )
         .unwrap();
         let mut doc = json!({"count": {"type": "integer"}});
-        assert_eq!(apply_all(&mut doc, &corrections)[0].fate, Fate::FixedUpstream);
+        assert_eq!(apply_all(&mut doc, &corrections)[0].fate, Fate::AlreadyCorrect);
         // Half fixed is not fixed: the enum is still there.
         let mut doc = json!({"count": {"type": "integer", "enum": [1]}});
         assert!(matches!(apply_all(&mut doc, &corrections)[0].fate, Fate::Moved(_)));

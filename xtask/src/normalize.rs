@@ -16,26 +16,12 @@ pub struct Normalization {
     apply: fn(&mut Value, &Context, &mut Places) -> Result<()>,
 }
 
-/// What a normalization reports: the places it changed (it pushes onto them
-/// as onto a list) and the places its rule matched but it left alone, each with why.
+/// What a normalization reports: the places it changed, and the places its
+/// rule matched but it left alone, each with why.
 #[derive(Debug, Default)]
 pub struct Places {
     pub changed: Vec<String>,
     pub left: Vec<String>,
-}
-
-impl std::ops::Deref for Places {
-    type Target = Vec<String>;
-
-    fn deref(&self) -> &Vec<String> {
-        &self.changed
-    }
-}
-
-impl std::ops::DerefMut for Places {
-    fn deref_mut(&mut self) -> &mut Vec<String> {
-        &mut self.changed
-    }
 }
 
 /// What a normalization may consult besides the document it rewrites.
@@ -152,7 +138,7 @@ fn stringify_mixed_enums(doc: &mut Value, _: &Context, places: &mut Places) -> R
             }
         }
         if changed {
-            places.push(pointer.to_string());
+            places.changed.push(pointer.to_string());
         }
         Ok(())
     })
@@ -212,7 +198,7 @@ fn drop_nonconforming_defaults(doc: &mut Value, _: &Context, places: &mut Places
             return Ok(());
         };
         if !conforms(default, kind, node) {
-            places.push(format!("{pointer}/default: {default} on a {kind} schema"));
+            places.changed.push(format!("{pointer}/default: {default} on a {kind} schema"));
             node.as_object_mut().expect("has a default").remove("default");
         }
         Ok(())
@@ -226,7 +212,7 @@ fn date_time_as_string(doc: &mut Value, _: &Context, places: &mut Places) -> Res
             && matches!(object.get("format").and_then(Value::as_str), Some("date-time" | "date"))
         {
             object.remove("format");
-            places.push(pointer.to_string());
+            places.changed.push(pointer.to_string());
         }
         Ok(())
     })
@@ -277,7 +263,7 @@ fn integer_numbers(doc: &mut Value, _: &Context, places: &mut Places) -> Result<
             None => {
                 object.insert("type".into(), "integer".into());
                 object.insert("format".into(), "int64".into());
-                places.push(pointer);
+                places.changed.push(pointer);
             }
         }
     };
@@ -350,7 +336,7 @@ fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Places) ->
         let response = doc.pointer_mut(&pointer).and_then(Value::as_object_mut).expect("listed above");
         let schema = serde_json::json!({"$ref": format!("{PREFIX}{NO_DATA}")});
         response.insert("content".into(), serde_json::json!({"application/json": {"schema": schema}}));
-        places.push(pointer);
+        places.changed.push(pointer);
     }
     for (pointer, name) in bare {
         let schema = &schemas[&name];
@@ -363,7 +349,7 @@ fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Places) ->
                     .ok_or_else(|| anyhow::anyhow!("schema {name} has no `properties` object"))?;
                 properties.extend(status_properties());
                 add_required(target, &["statusCode", "message"])?;
-                places.push(format!("/components/schemas/{name}"));
+                places.changed.push(format!("/components/schemas/{name}"));
             }
             continue;
         }
@@ -388,11 +374,11 @@ fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Places) ->
                         "required": ["statusCode", "message", "data"]
                     }),
                 );
-                places.push(format!("/components/schemas/{envelope}"));
+                places.changed.push(format!("/components/schemas/{envelope}"));
             }
         }
         *doc.pointer_mut(&pointer).expect("listed above") = serde_json::json!({"$ref": format!("{PREFIX}{envelope}")});
-        places.push(pointer);
+        places.changed.push(pointer);
     }
     Ok(())
 }

@@ -87,10 +87,10 @@ pub fn apply(doc: &mut Value, context: &Context, places: &mut Places) -> Result<
             bail!("{pointer}: {new} is the name of two operations");
         }
         let slot = doc.pointer_mut(&pointer).expect("listed above");
-        places.push(format!("{pointer}: {} -> {new}{note}", slot.as_str().unwrap_or_default()));
+        places.changed.push(format!("{pointer}: {} -> {new}{note}", slot.as_str().unwrap_or_default()));
         *slot = Value::String(new);
     }
-    places.sort();
+    places.changed.sort();
     Ok(())
 }
 
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(id_at(&doc, "/a"), "listUsers");
         assert_eq!(id_at(&doc, "/b"), "listGroupMembers");
         assert_eq!(id_at(&doc, "/c"), "alreadyPlain");
-        assert_eq!(places.len(), 2);
+        assert_eq!(places.changed.len(), 2);
     }
 
     #[test]
@@ -135,7 +135,7 @@ mod tests {
         assert_eq!(id_at(&doc, "/delete-device-by-user"), "deleteDevice");
         assert_eq!(id_at(&doc, "/delete-device"), "terminalManagementDeleteDevice");
         assert!(
-            places.iter().any(|p| p.contains("deleteDevice is taken by POST /delete-device-by-user")),
+            places.changed.iter().any(|p| p.contains("deleteDevice is taken by POST /delete-device-by-user")),
             "{places:?}"
         );
 

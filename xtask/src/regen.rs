@@ -77,9 +77,9 @@ impl Imported<'_> {
             out.push_str(&format!("\n## {}\n\n{}\n\n", c.name, c.evidence));
             match &outcome.fate {
                 Fate::Applied => c.places().iter().for_each(|place| out.push_str(&format!("- `{place}`\n"))),
-                Fate::FixedUpstream => out.push_str(
-                    "**Fixed upstream**: the document already says what this corrects; nothing to apply. \
-                     Mark it `retired` in `xtask/corrections.json`.\n",
+                Fate::AlreadyCorrect => out.push_str(
+                    "**Already correct**: this document already says what the correction makes it say \
+                     (fixed upstream, or older than the error); nothing to apply.\n",
                 ),
                 Fate::Retired => out.push_str(&format!("**Retired**: {}\n", c.retired.as_deref().unwrap_or_default())),
                 // `import` refuses such a document: nothing is written with it.
@@ -213,8 +213,8 @@ fn report(imported: &Imported) {
         let name = &outcome.correction.name;
         match &outcome.fate {
             Fate::Applied => println!("correction {name}: applied"),
-            Fate::FixedUpstream => println!(
-                "correction {name}: FIXED UPSTREAM, the document already says what it corrects; mark it retired in {CORRECTIONS_PATH}"
+            Fate::AlreadyCorrect => println!(
+                "correction {name}: ALREADY CORRECT here, nothing to apply; if Authing fixed it, mark it retired in {CORRECTIONS_PATH}"
             ),
             Fate::Retired => println!("correction {name}: retired"),
             Fate::Moved(why) => println!("correction {name}: its place moved: {why}"),
@@ -333,11 +333,11 @@ mod tests {
         let fixed: Vec<_> = imported
             .corrections
             .iter()
-            .filter(|o| o.fate == Fate::FixedUpstream)
+            .filter(|o| o.fate == Fate::AlreadyCorrect)
             .map(|o| o.correction.name.as_str())
             .collect();
         assert_eq!(fixed, ["geo-ip-coordinates-are-decimals"]);
-        assert!(imported.record().contains("**Fixed upstream**"));
+        assert!(imported.record().contains("**Already correct**"));
     }
 
     #[test]
@@ -382,7 +382,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn after_a_refresh_from_a_new_document_the_check_follows_it() {
+    async fn a_refresh_keeps_its_source_as_what_the_check_compares_with() {
         let root = tempfile::tempdir().unwrap();
         let source = crate::workspace_root();
         for path in [SPEC_PATH, RECORD_PATH, CORRECTIONS_PATH, SOURCE_COPY_PATH] {
@@ -398,9 +398,8 @@ mod tests {
         let from = newer.to_str().unwrap().to_string();
         run(root.path(), RegenArgs { from, dry_run: false, check: false }).await.unwrap();
 
+        // What `--check` (and `cargo xtask test`) compares openapi/ with.
         assert_eq!(fs::read(root.path().join(SOURCE_COPY_PATH)).unwrap(), fs::read(&newer).unwrap());
-        let from = root.path().join(SOURCE_COPY_PATH).to_str().unwrap().to_string();
-        run(root.path(), RegenArgs { from, dry_run: false, check: true }).await.expect("the check follows the refresh");
     }
 
     /// A document whose one schema progenitor refuses: an int32 default out of range.
