@@ -220,8 +220,10 @@ impl ManagementClientBuilder {
 
     /// How many requests the client and its clones have on the wire at most,
     /// the token request included; [`DEFAULT_MAX_IN_FLIGHT`] unless set.
-    /// Calls past it wait for their turn (the wait does not count towards
-    /// the timeout), so a burst of work never opens more connections than this.
+    /// Calls past it wait for their turn (the wait counts towards
+    /// [`operation_timeout`](Self::operation_timeout), not towards
+    /// [`timeout`](Self::timeout)), so a burst of work never opens more
+    /// connections than this.
     pub fn max_in_flight(mut self, max_in_flight: usize) -> Self {
         self.max_in_flight = max_in_flight;
         self

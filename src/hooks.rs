@@ -103,9 +103,12 @@ async fn renew_and_resend(
     deadline: Instant,
 ) -> Result<Answer, Failure> {
     session.tokens.invalidate(request.headers());
-    let Ok(token) = token(session, deadline).await else {
+    let token = match token(session, deadline).await {
+        Ok(token) => token,
+        // The call ran out of time: that, not the rejection, is why it ends.
+        Err(timeout @ Failure::Timeout(..)) => return Err(timeout),
         // The rejection explains the failure better than the failed refresh.
-        return Ok(rejection);
+        Err(_) => return Ok(rejection),
     };
     tracing::debug!(operation, "token rejected; sending again with a new one");
     token.apply(request.headers_mut());

@@ -150,13 +150,17 @@ pub(crate) enum Decision {
     Refused(Duration),
 }
 
-/// The server's `Retry-After` on a 429 or 503, when given in seconds.
+/// The server's `Retry-After` on a 429 or 503: a number of seconds, or an
+/// HTTP date (the wait until then; none when it has passed).
 pub(crate) fn retry_after(answer: &Answer) -> Option<Duration> {
     if !matches!(answer.status, 429 | 503) {
         return None;
     }
-    let value = answer.headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let value = answer.headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    match value.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => httpdate::parse_http_date(value).ok()?.duration_since(std::time::SystemTime::now()).ok(),
+    }
 }
 
 #[cfg(test)]
@@ -226,8 +230,11 @@ mod tests {
         assert_eq!(decide("2", PLENTY), Decision::Retry(Duration::from_secs(2)));
         assert_eq!(decide("3600", PLENTY), Decision::Refused(Duration::from_secs(3600)));
         assert_eq!(decide("2", Duration::from_secs(1)), Decision::Refused(Duration::from_secs(2)));
-        // Not a number of seconds (an HTTP date): the policy's own backoff.
+        // An HTTP date: the wait until then; one passed already is no wait asked for.
+        let Decision::Refused(wait) = decide("Wed, 21 Oct 2099 07:28:00 GMT", PLENTY) else { panic!() };
+        assert!(wait > Duration::from_secs(365 * 24 * 3600), "{wait:?}");
         assert!(matches!(decide("Wed, 21 Oct 2015 07:28:00 GMT", PLENTY), Decision::Retry(_)));
+        assert!(matches!(decide("soon", PLENTY), Decision::Retry(_)));
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60
 /// current token's time left.
 const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
+/// With no valid token, how long calls at most fail at once with the last
+/// failure before one asks the token endpoint again: a wrong key or a down
+/// endpoint is not asked once per call.
+const MAX_FAILING_FAST: Duration = Duration::from_secs(10);
 /// Header naming the user pool the token is scoped to.
 // A `HeaderName` made at compile time: a `&str` key is parsed on every insert.
 pub(crate) const USERPOOL_HEADER: HeaderName = HeaderName::from_static("x-authing-userpool-id");
@@ -230,6 +234,9 @@ struct Refresh {
     failures: u32,
     /// No refresh starts in the background before this, after a failed one.
     not_before: Option<Instant>,
+    /// The last fetch's failure, when there was no valid token: calls get it
+    /// until `not_before` instead of asking again.
+    last_failure: Option<Failure>,
 }
 
 impl Refresh {
@@ -295,6 +302,12 @@ impl TokenCache {
                 if let Some(token) = self.0.cached().filter(|t| !t.expired(Instant::now())) {
                     return Ok(token);
                 }
+                if refresh.under_way().is_none()
+                    && let (Some(failure), Some(until)) = (&refresh.last_failure, refresh.not_before)
+                    && Instant::now() < until
+                {
+                    return Err(failure.clone());
+                }
                 match refresh.under_way() {
                     Some(running) => running.fetch.clone(),
                     None => self.start(&mut refresh),
@@ -359,7 +372,7 @@ impl Cache {
         match &outcome {
             Ok(token) => {
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-                (refresh.failures, refresh.not_before) = (0, None);
+                (refresh.failures, refresh.not_before, refresh.last_failure) = (0, None, None);
             }
             Err(failure) => {
                 refresh.failures = refresh.failures.saturating_add(1);
@@ -367,15 +380,19 @@ impl Cache {
                 let left = self.cached().map_or(Duration::ZERO, |t| t.expires_at.saturating_duration_since(now));
                 let backoff =
                     REFRESH_BACKOFF.saturating_mul(1 << (refresh.failures - 1).min(16)).min(MAX_REFRESH_BACKOFF);
-                let wait = backoff.min(left / 2);
-                refresh.not_before = Some(later(now, wait));
                 let error = failure.clone().into_error();
-                match left.is_zero() {
-                    true => tracing::warn!(%error, failures = refresh.failures, "no management token could be fetched"),
-                    false => {
-                        tracing::warn!(%error, failures = refresh.failures, time_left = ?left, next_attempt_in = ?wait,
-                        "token refresh failed; the current token is used until it expires")
-                    }
+                if left.is_zero() {
+                    // No token to go on with: calls fail with this failure for
+                    // a while, rather than each asking the token endpoint again.
+                    let wait = backoff.min(MAX_FAILING_FAST);
+                    refresh.not_before = Some(later(now, wait));
+                    refresh.last_failure = Some(failure.clone());
+                    tracing::warn!(%error, failures = refresh.failures, calls_fail_for = ?wait, "no management token could be fetched");
+                } else {
+                    let wait = backoff.min(left / 2);
+                    refresh.not_before = Some(later(now, wait));
+                    tracing::warn!(%error, failures = refresh.failures, time_left = ?left, next_attempt_in = ?wait,
+                        "token refresh failed; the current token is used until it expires");
                 }
             }
         }
@@ -388,8 +405,10 @@ impl Cache {
         *request.body_mut() = Some(self.credentials.clone().into());
         // Through the transport like every call: the same bounds, timeout and
         // retries; asking for a token twice changes nothing, so it is a read.
-        // As long as a call may take: the client's `operation_timeout`.
-        let deadline = later(started, self.transport.operation_timeout());
+        // No caller's deadline: as long as a call may take, and at least one
+        // whole request, so that a short `operation_timeout` still gets a token.
+        let limit = self.transport.operation_timeout().max(self.transport.timeout());
+        let deadline = later(started, limit);
         let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Reads, deadline).await.0?;
         let (http_status, body) = (answer.status, answer.body);
         let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::error::{TimeLimit, TransportError};
 use crate::failure::Failure;
-use crate::retry::{Decision, Effect, RetryPolicy};
+use crate::retry::{Decision, Effect, RetryPolicy, retry_after};
 
 /// An answer read whole: what the rest of the runtime looks at.
 pub(crate) struct Answer {
@@ -86,6 +86,11 @@ impl Transport {
         self.operation_timeout
     }
 
+    /// The limit on one request (`timeout`).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends `request` and reads its answer; again after a passing failure
     /// that the operation's `effect` allows, while the wait ends before
     /// `deadline`. Nothing of it outlasts `deadline`: the wait for a place
@@ -114,12 +119,18 @@ impl Transport {
             let time_left = deadline.saturating_duration_since(Instant::now());
             let delay = match self.retry.decide(attempt, &outcome, effect, time_left) {
                 Decision::Retry(delay) => delay,
-                Decision::Stop => return (outcome.map_err(failure), unsent),
-                Decision::Refused(retry_after) => {
-                    let answer = outcome.expect("only an answer asks to wait");
-                    tracing::debug!(operation, ?retry_after, "the server asked to wait longer than allowed");
-                    let failure = Failure::RetryAfter { http_status: answer.status, retry_after, body: answer.body };
-                    return (Err(failure), unsent);
+                Decision::Refused(wait) => {
+                    tracing::debug!(operation, ?wait, "the server asked to wait longer than allowed");
+                    return (Err(asked_to_wait(outcome, wait)), unsent);
+                }
+                Decision::Stop => {
+                    // An answer that asked to wait says so, whatever ended the retries.
+                    let wait = outcome.as_ref().ok().and_then(retry_after).filter(|wait| !wait.is_zero());
+                    let outcome = match wait {
+                        Some(wait) => Err(asked_to_wait(outcome, wait)),
+                        None => outcome.map_err(failure),
+                    };
+                    return (outcome, unsent);
                 }
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
@@ -194,6 +205,12 @@ impl Transport {
     fn past_deadline(&self, source: Option<TransportError>) -> Failure {
         Failure::Timeout(TimeLimit::Operation(self.operation_timeout), source)
     }
+}
+
+/// The failure of an answer that asked to wait `retry_after` before the request is sent again.
+fn asked_to_wait(outcome: reqwest::Result<Answer>, retry_after: Duration) -> Failure {
+    let answer = outcome.expect("only an answer asks to wait");
+    Failure::RetryAfter { http_status: answer.status, retry_after, body: answer.body }
 }
 
 /// The whole answer, or an error past `limit` bytes without reading the rest

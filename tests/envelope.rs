@@ -219,12 +219,18 @@ async fn the_raw_escape_hatch_handles_token_headers_and_envelope() {
 }
 
 #[tokio::test]
-async fn progenitors_own_send_reports_a_refused_connection_as_its_communication_error() {
-    // Nothing listens on the port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = builder(format!("http://127.0.0.1:{port}")).build().unwrap();
+async fn progenitors_own_send_reports_a_request_that_timed_out_as_its_communication_error() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).operation_timeout(std::time::Duration::from_millis(300)).build().unwrap();
 
     let sent = client.get_user().user_id("u1").send().await;
 
-    assert!(matches!(sent, Err(authing::generated::Error::CommunicationError(_))), "{sent:?}");
+    let Err(authing::generated::Error::CommunicationError(error)) = sent else { panic!("{sent:?}") };
+    assert!(error.is_timeout(), "{error:?}");
 }

@@ -743,3 +743,37 @@ async fn pages_asked_for_ahead_survive_a_consumer_away_for_longer_than_the_timeo
 
     assert_eq!(rest.iter().map(|page| page.items.len()).sum::<usize>(), 137);
 }
+
+#[tokio::test]
+async fn a_place_in_another_list_is_refused_by_a_resumed_walk() {
+    let server = user_list(UserList::default()).await;
+    let client = client(&server);
+    let first: Vec<_> = client.list_users().pages().take(1).try_collect().await.unwrap();
+    let users_place = first[0].next.clone().unwrap();
+
+    let roles: Vec<_> = client.list_roles().json_pages_from(users_place).collect().await;
+
+    assert_eq!(roles.len(), 1);
+    assert!(matches!(&roles[0], Err(Error::InvalidRequest(why)) if why.contains("listUsers")), "{roles:?}");
+}
+
+#[tokio::test]
+async fn a_total_the_pages_prove_wrong_is_not_where_the_walk_ends() {
+    // 237 users, but the server counts 60.
+    const USERS: usize = 237;
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(path("/api/v3/list-users"))
+        .respond_with(|request: &Request| {
+            let (page, size) = asked(request);
+            let users: Vec<Value> =
+                ((page - 1) * size..(page * size).min(USERS)).map(|n| user(&format!("u{n}"))).collect();
+            ok(json!({"totalCount": 60, "list": users}))
+        })
+        .mount(&server)
+        .await;
+
+    let users: Vec<_> = client(&server).list_users().items().try_collect().await.unwrap();
+
+    assert_eq!(user_ids(&users), expected_ids(237));
+}

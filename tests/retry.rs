@@ -157,3 +157,38 @@ async fn a_retry_after_longer_than_the_policy_allows_ends_the_retries_with_the_d
     assert_eq!(retry_after, Duration::from_secs(3600));
     assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 1, "no wait of an hour, no second send");
 }
+
+#[tokio::test]
+async fn a_retry_after_on_the_last_answer_is_given_to_the_caller() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).retry(RetryPolicy::default().with_max_attempts(1)).build().unwrap();
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
+
+    assert!(
+        matches!(error, Error::RetryAfter { http_status: 429, retry_after, .. } if retry_after == Duration::from_secs(2))
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_given_as_a_date_is_a_wait_until_then() {
+    let server = failing_then_ok(503, 10).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "Wed, 21 Oct 2099 07:28:00 GMT"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+
+    let error = client(&server).get_user().user_id("u1").await.unwrap_err();
+
+    let Error::RetryAfter { retry_after, .. } = error else { panic!("{error:?}") };
+    assert!(retry_after > Duration::from_secs(60 * 60 * 24 * 365), "{retry_after:?}");
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 1);
+}

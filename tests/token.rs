@@ -441,3 +441,45 @@ fn a_token_request_stopped_with_its_runtime_is_made_again_by_the_next_one() {
     assert!(result.is_ok(), "{result:?}");
     drop(setup);
 }
+
+#[tokio::test]
+async fn with_no_valid_token_a_failing_token_endpoint_is_not_asked_once_per_call() {
+    let server = own_server().await;
+    // A wrong or revoked key: every token request is refused.
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({})).set_body_json(json!({"statusCode": 403, "message": "wrong key"})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    for _ in 0..100 {
+        let error = client.get_user().user_id("u1").await.unwrap_err();
+        assert!(matches!(error, authing::Error::Api { status_code: 403, .. }), "{error:?}");
+    }
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1, "the failure is given to calls for a while");
+
+    // After a while, a call asks again.
+    travel(Duration::from_secs(11)).await;
+    client.get_user().user_id("u1").await.unwrap_err();
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_short_operation_timeout_still_gets_a_token_from_a_slow_endpoint() {
+    let server = own_server().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(600)))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    let client = builder(server.uri()).operation_timeout(Duration::from_millis(300)).build().unwrap();
+
+    // The first calls run out of time; the token request goes on, bounded by `timeout`.
+    let waiting = std::time::Instant::now();
+    while client.get_user().user_id("u1").await.is_err() {
+        assert!(waiting.elapsed() < Duration::from_secs(10), "no token was ever had");
+    }
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+}

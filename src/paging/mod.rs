@@ -55,6 +55,8 @@ pub struct Page<T> {
 /// (it can be stored: it is `Serialize` and `Deserialize`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resume {
+    /// The operation walked: a walk of another one refuses it.
+    operation: String,
     at: At,
     size: i64,
     seen: i64,
@@ -251,14 +253,18 @@ impl<'a, T: Serialize + Send + 'a> Pages<'a, T> {
             let (at, size, seen) = match start {
                 // A cursor walk's first page is the request as built.
                 Start::Size(size) => (if O::BY == By::Number { At::Number(1) } else { At::First }, size, 0),
-                Start::Resume(Resume { at, size, seen }) => {
-                    let fits = matches!(
-                        (O::BY, &at),
-                        (By::Number, At::Number(_)) | (By::Index, At::Index(_)) | (By::Scroll, At::Scroll(_))
-                    );
-                    if !fits {
-                        let why =
-                            format!("{}: a walk cannot resume from {at:?}, a place in a list of another kind", O::ID);
+                Start::Resume(Resume { operation, at, size, seen }) => {
+                    let fits = match (O::BY, &at) {
+                        (By::Number, At::Number(page)) => *page >= 1,
+                        (By::Index, At::Index(index)) => *index >= 0,
+                        (By::Scroll, At::Scroll(_)) => true,
+                        _ => false,
+                    };
+                    if operation != O::ID || !fits || size < 1 || seen < 0 {
+                        let why = format!(
+                            "{}: a walk cannot resume from {at:?} (pages of {size}, {seen} items read) of {operation}",
+                            O::ID
+                        );
                         return Box::pin(futures_util::stream::once(async move { Err(Error::InvalidRequest(why)) }));
                     }
                     (at, size, seen)

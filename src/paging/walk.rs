@@ -65,6 +65,9 @@ pub(crate) struct Walk<'a, T> {
     seen: i64,
     /// The latest total the server gave.
     total: Option<i64>,
+    /// Whether a page held more than the total allowed: the server's totals
+    /// are then not what the list has, and the walk goes by its pages alone.
+    total_is_wrong: bool,
     /// A fingerprint of the previous page's items, to see a page repeated.
     previous: Option<u64>,
     /// Pages yielded, for a cursor page's number.
@@ -98,6 +101,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             asked: FuturesOrdered::new(),
             seen,
             total: None,
+            total_is_wrong: false,
             previous: None,
             yielded: 0,
             ending: None,
@@ -158,8 +162,17 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 return short.map(|error| (Err(error), walk));
             }
             let length = items.len() as i64;
-            let whole_list = self.total.is_some_and(|total| self.seen + length >= total);
-            if next == Next::Numbered && length < self.size && !whole_list && self.total.is_some() {
+            if self.trusted_total().is_some_and(|total| self.seen + length > total) {
+                tracing::warn!(
+                    operation = self.operation,
+                    total = self.total,
+                    read = self.seen + length,
+                    "the server gave more items than its total; going on to a short or empty page instead"
+                );
+                self.total_is_wrong = true;
+            }
+            let whole_list = self.trusted_total().is_some_and(|total| self.seen + length >= total);
+            if next == Next::Numbered && length < self.size && !whole_list && self.trusted_total().is_some() {
                 // Fewer items per page than asked, before the total: the
                 // server caps the page size. Where this page begins is known
                 // only for page 1 (a server may count pages of the size it
@@ -180,7 +193,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             match next {
                 Next::Numbered => {
                     // A short page ends a list whose total is not known.
-                    if whole_list || length < self.size && self.total.is_none() {
+                    if whole_list || length < self.size && self.trusted_total().is_none() {
                         self.done = true;
                     }
                 }
@@ -214,13 +227,13 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
     /// Asks for pages up to the limit: one at a time until the total is
     /// known or for a cursor, `concurrency` then; none past the total.
     fn ask(&mut self) {
-        let limit = match (self.by, self.total) {
+        let limit = match (self.by, self.trusted_total()) {
             (By::Number, Some(_)) => self.concurrency,
             _ => 1,
         };
         while self.asked.len() < limit {
             let Some(at) = self.next.take() else { break };
-            if let (At::Number(number), Some(total)) = (&at, self.total)
+            if let (At::Number(number), Some(total)) = (&at, self.trusted_total())
                 && (number - 1).saturating_mul(self.size) >= total
             {
                 self.next = Some(at);
@@ -254,9 +267,14 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
         self.next = Some(At::Number(from / size + 1));
     }
 
+    /// The latest total, unless the server's totals have shown themselves wrong.
+    fn trusted_total(&self) -> Option<i64> {
+        self.total.filter(|_| !self.total_is_wrong)
+    }
+
     /// The error of a walk that ends with fewer items than the latest total.
     fn short_of_total(&self) -> Option<Error> {
-        let total = self.total.filter(|total| self.seen < *total)?;
+        let total = self.trusted_total().filter(|total| self.seen < *total)?;
         tracing::warn!(operation = self.operation, seen = self.seen, total, "the list ended before its total");
         Some(Error::IncompleteList { operation: self.operation.to_string(), seen: self.seen, total })
     }
@@ -271,7 +289,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             By::Number => At::Number(self.seen / self.size + 1),
             By::Index | By::Scroll => self.next.clone()?,
         };
-        Some(Resume { at, size: self.size, seen: self.seen })
+        Some(Resume { operation: self.operation.to_string(), at, size: self.size, seen: self.seen })
     }
 
     /// Ends the walk, dropping the pages asked for ahead unread.
