@@ -20,6 +20,17 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const LIMIT: Duration = Duration::from_secs(5);
 const AN_HOUR: Duration = Duration::from_secs(3600);
 
+/// A server whose token endpoint answers after an hour.
+async fn slow_token() -> MockServer {
+    let server = own_server().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(AN_HOUR))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A server that hands out tokens at once and answers `get-user` after an hour.
 async fn slow_get_user() -> MockServer {
     let server = own_server().await;
@@ -53,12 +64,7 @@ fn is_operation_timeout(result: &authing::Result<authing::types::UserDto>) -> bo
 
 #[tokio::test(start_paused = true)]
 async fn a_call_waiting_for_a_slow_token_ends_by_its_operation_timeout() {
-    let server = own_server().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(AN_HOUR))
-        .mount(&server)
-        .await;
+    let server = slow_token().await;
     let client = builder(server.uri()).timeout(Duration::from_secs(10)).operation_timeout(LIMIT).build().unwrap();
 
     let started = Instant::now();
@@ -139,12 +145,7 @@ async fn a_retry_after_past_the_deadline_ends_the_call_at_once_with_the_delay() 
 
 #[tokio::test(start_paused = true)]
 async fn raw_and_untyped_calls_have_the_same_deadline() {
-    let server = own_server().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(AN_HOUR))
-        .mount(&server)
-        .await;
+    let server = slow_token().await;
     let client = builder(server.uri()).operation_timeout(LIMIT).build().unwrap();
 
     let untyped = client.get_user().user_id("u1").json().await;

@@ -293,18 +293,7 @@ async fn redirects_are_not_followed_so_credentials_stay_with_the_host() {
 async fn a_failing_token_endpoint_in_the_refresh_window_fails_no_call_while_the_token_is_valid() {
     let server = own_server().await;
     // The first token lasts 10 s; every later token request fails, slowly.
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 10})))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(500).set_delay(Duration::from_millis(200)))
-        .mount(&server)
-        .await;
+    mount_one_token_then(&server, 10, ResponseTemplate::new(500).set_delay(Duration::from_millis(200))).await;
     mount_get_user(&server).await;
     let client = builder(server.uri()).token_refresh_margin(Duration::from_secs(5)).build().unwrap();
     client.get_user().user_id("u1").await.unwrap();
@@ -345,14 +334,7 @@ async fn token_requests_reach(server: &MockServer, n: usize) {
 #[tokio::test]
 async fn after_a_failed_refresh_the_next_one_waits() {
     let server = own_server().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 600})))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    mount_one_token_then(&server, 600, ResponseTemplate::new(500)).await;
     mount_get_user(&server).await;
     let client = builder(server.uri()).token_refresh_margin(Duration::from_secs(60)).build().unwrap();
     client.get_user().user_id("u1").await.unwrap();

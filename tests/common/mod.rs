@@ -56,6 +56,19 @@ pub async fn travel(by: std::time::Duration) {
     tokio::time::resume();
 }
 
+/// The token endpoint, handing out `jwt(1)` valid for `expires_in` seconds
+/// once, then answering every later token request with `later`.
+pub async fn mount_one_token_then(server: &MockServer, expires_in: u64, later: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": expires_in})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(later).mount(server).await;
+}
+
 /// A client builder for `host` with the test credentials.
 pub fn builder(host: impl Into<String>) -> authing::ManagementClientBuilder {
     ManagementClient::builder().access_key_id(ACCESS_KEY_ID).access_key_secret(ACCESS_KEY_SECRET).host(host)
