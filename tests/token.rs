@@ -11,6 +11,18 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A server whose token endpoint answers after `delay`, and whose `get-user` answers at once.
+async fn slow_token_server(delay: Duration) -> MockServer {
+    let server = own_server().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(delay))
+        .mount(&server)
+        .await;
+    mount_get_user(&server).await;
+    server
+}
+
 async fn mount_get_user(server: &MockServer) {
     Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(user("u1"))).mount(server).await;
 }
@@ -356,13 +368,7 @@ async fn after_a_failed_refresh_the_next_one_waits() {
 
 #[tokio::test]
 async fn callers_that_give_up_leave_the_token_request_running_for_the_others() {
-    let server = own_server().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(600)))
-        .mount(&server)
-        .await;
-    mount_get_user(&server).await;
+    let server = slow_token_server(Duration::from_millis(600)).await;
     let client = client(&server);
 
     // Services give each request a deadline; the first caller's ends before the token arrives.
@@ -449,13 +455,7 @@ async fn with_no_valid_token_a_failing_token_endpoint_is_not_asked_once_per_call
 
 #[tokio::test]
 async fn a_short_operation_timeout_still_gets_a_token_from_a_slow_endpoint() {
-    let server = own_server().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ok(json!({"access_token": jwt(1), "expires_in": 7200})).set_delay(Duration::from_millis(600)))
-        .mount(&server)
-        .await;
-    mount_get_user(&server).await;
+    let server = slow_token_server(Duration::from_millis(600)).await;
     let client = builder(server.uri()).operation_timeout(Duration::from_millis(300)).build().unwrap();
 
     // The first calls run out of time; the token request goes on, bounded by `timeout`.
