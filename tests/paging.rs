@@ -34,12 +34,12 @@ fn every_operation_that_takes_paging_input_is_accounted_for() {
         AS_JSON.len(),
         NOT_STREAMED.len()
     );
+    // How many, and which, are in `openapi/SURFACE.txt` (`.items()`), which regen's check compares.
     for (id, why) in AS_JSON.iter().chain(NOT_STREAMED) {
         println!("  {id}: {why}");
+        assert!(!why.is_empty(), "{id} is not walked as typed, and no reason is given");
     }
-    // From the current document; a new document that changes these says so here.
-    assert_eq!(PAGINATED.len(), 84);
-    assert_eq!(NOT_STREAMED, []);
+    // One operation of each paging shape the classifier knows.
     for id in [
         "listRoles",
         "pendList",
@@ -55,9 +55,6 @@ fn every_operation_that_takes_paging_input_is_accounted_for() {
     ] {
         assert!(PAGINATED.contains(&id), "{id} should be paginated");
     }
-    // Their answers, as the document has them, hold no list.
-    let as_json: Vec<&str> = AS_JSON.iter().map(|(id, _)| *id).collect();
-    assert_eq!(as_json, ["listNamespaceRoles", "listOperate", "listPolicyUserAttributionDetail", "listSyncJobLogs"]);
 }
 
 /// The item schema of an operation's list answer: of `data.list`, of

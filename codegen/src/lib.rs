@@ -18,12 +18,14 @@ mod locate;
 mod names;
 mod operation;
 mod paging;
+mod surface;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 pub use names::{method_name, type_name};
 use operation::operations;
+pub use surface::{Change, Impact, Surface};
 
 /// The files generated from one document.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub struct Generated {
     pub paging_table: String,
     /// What paging was found, in one line.
     pub paging_summary: String,
+    /// The generated API as users' code meets it (`openapi/SURFACE.txt`).
+    pub surface: Surface,
 }
 
 /// Options of the generation that cargo features decide.
@@ -76,6 +80,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     // line from the start, so one 6 MB line made every lookup cost the whole file.
     let mut file = lenient::rewrite(tokens, &responses)?;
     headers::drop_api_version(&mut file)?;
+    let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));
@@ -85,6 +90,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         contract_cases: emit::contract_cases(&operations, &paging),
         paging_table: emit::paging_table(&paging),
         paging_summary: paging.summary(),
+        surface,
     })
 }
 
