@@ -17,12 +17,18 @@ use crate::session::{Session, SharedSession};
 use crate::token::Token;
 use crate::transport::Answer;
 
+/// The header progenitor adds to every request, parsed once.
+static API_VERSION: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("api-version");
+
 impl ClientHooks<SharedSession> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        // progenitor sends the document's version with every request; Authing
+        // takes no such header and the official SDKs do not send it.
+        request.headers_mut().remove(&API_VERSION);
         let session = self.inner();
         let deadline = deadline::of_call(session.operation_timeout());
         // For `.await` and `.json()`, handed on inside a response, the one way

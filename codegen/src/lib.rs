@@ -12,7 +12,6 @@
 mod effect;
 mod emit;
 mod envelope;
-mod headers;
 mod lenient;
 mod locate;
 mod names;
@@ -79,7 +78,6 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
     let mut file = lenient::rewrite(tokens, &responses)?;
-    headers::drop_api_version(&mut file)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);

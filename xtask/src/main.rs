@@ -7,6 +7,7 @@ mod normalize;
 mod operation_names;
 mod prism;
 mod regen;
+mod scratch;
 mod spec_diff;
 mod test;
 mod upstream_build;

@@ -3,8 +3,9 @@
 //! Reads the document, checks it is OpenAPI 3.0, applies the corrections of
 //! Authing's known errors and the named normalizations, generates the client
 //! from the result exactly as `build.rs` will (the same `authing-codegen`),
-//! reports what changed against the committed copy and only then replaces the
-//! committed files, each through a temporary file and a rename, so a failure
+//! reports what changed against the committed copy (`SURFACE.txt`, the
+//! generated API), builds a scratch copy of the crate from it, and only then
+//! replaces the committed files, each through a temporary file and a rename, so a failure
 //! at any step leaves them as they were.
 
 use std::fs;
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 use crate::corrections::{self, CORRECTIONS_PATH, Correction, Fate};
 use crate::normalize::{self, Applied, Context};
+use crate::scratch;
 use crate::spec_diff::SpecDiff;
 use authing_codegen::{Change, Impact, Surface};
 
@@ -46,6 +48,11 @@ pub struct RegenArgs {
     /// Write nothing; fail when openapi/ differs from what regen would write (for CI).
     #[arg(long, conflicts_with = "dry_run")]
     pub check: bool,
+    /// Whether a refresh builds a scratch copy of the crate from the new
+    /// document before writing it; always from the command line, off only
+    /// in the tests of what comes before it.
+    #[arg(skip = true)]
+    pub build_check: bool,
 }
 
 /// A document as regen makes it from Authing's: what it would write.
@@ -208,6 +215,12 @@ pub async fn run(root: &Path, args: RegenArgs) -> Result<()> {
     if args.dry_run {
         println!("dry run: nothing written");
         return Ok(());
+    }
+    if args.build_check {
+        println!("checking that the crate builds from it (a scratch copy under target/)");
+        scratch::check_builds(&crate::workspace_root(), "regen-check", &spec_text)
+            .await
+            .with_context(|| format!("{}: nothing written", args.from))?;
     }
     // Every file is prepared before any is replaced. The source is kept as
     // imported, so that `--check` and the tests follow this refresh.
@@ -463,7 +476,7 @@ mod tests {
         fs::write(&newer, serde_json::to_vec(&doc).unwrap()).unwrap();
 
         let from = newer.to_str().unwrap().to_string();
-        run(root.path(), RegenArgs { from, dry_run: false, check: false }).await.unwrap();
+        run(root.path(), RegenArgs { from, dry_run: false, check: false, build_check: false }).await.unwrap();
 
         // What `--check` (and `cargo xtask test`) compares openapi/ with.
         assert_eq!(fs::read(root.path().join(SOURCE_COPY_PATH)).unwrap(), fs::read(&newer).unwrap());
@@ -536,32 +549,55 @@ mod tests {
         }}
     }"##;
 
-    #[tokio::test]
-    async fn a_document_the_generator_cannot_take_is_refused_with_the_place_and_nothing_is_written() {
+    /// Runs a refresh from the small document `text` in a copy of the
+    /// committed files, and says it failed and changed nothing.
+    async fn refused_refresh(text: &str) -> String {
         let root = tempfile::tempdir().unwrap();
         let source = crate::workspace_root();
-        for path in [SPEC_PATH, RECORD_PATH, CORRECTIONS_PATH] {
+        let kept = [SPEC_PATH, RECORD_PATH, SURFACE_PATH, SOURCE_COPY_PATH];
+        for path in kept.iter().chain([&CORRECTIONS_PATH]) {
             fs::create_dir_all(root.path().join(path).parent().unwrap()).unwrap();
             fs::copy(source.join(path), root.path().join(path)).unwrap();
         }
         // The corrections are of schemas this small document does not have.
         fs::write(root.path().join(CORRECTIONS_PATH), "[]").unwrap();
         let refused = root.path().join("refused.json");
-        fs::write(&refused, REFUSED).unwrap();
+        fs::write(&refused, text).unwrap();
         let from = refused.to_str().unwrap().to_string();
 
-        let error = run(root.path(), RegenArgs { from, dry_run: false, check: false }).await.unwrap_err();
+        let error = run(root.path(), RegenArgs { from, dry_run: false, check: false, build_check: true })
+            .await
+            .expect_err("the refresh is refused");
 
-        let message = format!("{error:#}");
-        assert!(message.contains("cannot be used to generate the client"), "{message}");
-        assert!(message.contains("(schema Thing)"), "{message}");
-        for path in [SPEC_PATH, RECORD_PATH] {
+        for path in kept {
             assert!(
                 fs::read(root.path().join(path)).unwrap() == fs::read(source.join(path)).unwrap(),
                 "{path} changed"
             );
         }
         let files: Vec<_> = fs::read_dir(root.path().join("openapi")).unwrap().collect();
-        assert_eq!(files.len(), 2, "a temporary file was left behind");
+        assert_eq!(files.len(), 3, "a temporary file was left behind");
+        println!("{error:#}");
+        format!("{error:#}")
+    }
+
+    #[tokio::test]
+    async fn a_document_the_generator_cannot_take_is_refused_with_the_place_and_nothing_is_written() {
+        let message = refused_refresh(REFUSED).await;
+
+        assert!(message.contains("cannot be used to generate the client"), "{message}");
+        assert!(message.contains("(schema Thing)"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_document_the_crate_does_not_build_from_is_refused_with_cargos_errors_and_nothing_is_written() {
+        // An operation named `new`: progenitor generates it beside the client's own `new`.
+        let text = REFUSED.replace("\"getThing\"", "\"new\"").replace(", \"default\": 99999999999", "");
+
+        let message = refused_refresh(&text).await;
+
+        assert!(message.contains("does not build from it"), "{message}");
+        assert!(message.contains("nothing written"), "{message}");
+        assert!(message.contains("duplicate definitions with name `new`"), "{message}");
     }
 }

@@ -30,7 +30,12 @@ pub async fn run(root: &Path) -> Result<()> {
     let paging = ["test", "--workspace", "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
     clock.time("paging count", step(root, "paging count", &paging, &[])).await?;
     println!("xtask: regen check: openapi/ is what regen makes of {SOURCE_COPY_PATH}");
-    let check = RegenArgs { from: root.join(SOURCE_COPY_PATH).display().to_string(), dry_run: false, check: true };
+    let check = RegenArgs {
+        from: root.join(SOURCE_COPY_PATH).display().to_string(),
+        dry_run: false,
+        check: true,
+        build_check: false,
+    };
     clock.time("regen check", regen::run(root, check)).await?;
     println!("xtask: upstream: the crate builds from Authing's own 2023-11 document");
     clock.time("upstream build", upstream_build::run(root)).await?;

@@ -1,0 +1,83 @@
+//! A scratch copy of the crate under `target/`, built from a document of
+//! its own: how regen proves the crate builds from what it would write, and
+//! how `cargo xtask test` proves it builds from Authing's 2023-11 document.
+//! Checked by cargo with the workspace's target folder, so only the crate
+//! itself is rebuilt.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::regen::SPEC_PATH;
+
+/// The crate's files that a build needs, relative to the workspace root.
+const CRATE_FILES: &[&str] = &["Cargo.lock", "build.rs", "src"];
+
+/// How many lines of cargo's errors a refusal quotes.
+const QUOTED_LINES: usize = 40;
+
+/// Checks that the crate at `root` builds with `spec_text` as its document,
+/// in `target/<name>`; a failure quotes cargo's first errors.
+pub async fn check_builds(root: &Path, name: &str, spec_text: &str) -> Result<()> {
+    let scratch = root.join("target").join(name);
+    if scratch.exists() {
+        fs::remove_dir_all(&scratch).with_context(|| format!("cannot clear {}", scratch.display()))?;
+    }
+    for file in CRATE_FILES {
+        copy(&root.join(file), &scratch.join(file))?;
+    }
+    fs::create_dir_all(scratch.join(SPEC_PATH).parent().context("the document is in a folder")?)?;
+    fs::write(scratch.join(SPEC_PATH), spec_text)?;
+    // The copy is a workspace of its own, under another name: cargo tells
+    // workspace members apart by their path inside the workspace, so a copy
+    // named `authing` would overwrite the crate's own generated code.
+    let manifest = fs::read_to_string(root.join("Cargo.toml"))?;
+    let codegen = root.join("codegen");
+    let edits = [
+        ("name = \"authing\"", format!("name = \"authing-{name}\"")),
+        ("members = [\"bench\", \"codegen\", \"xtask\"]", "members = []".to_string()),
+        ("path = \"codegen\"", format!("path = {:?}", codegen.display().to_string())),
+    ];
+    let mut scratch_manifest = manifest.clone();
+    for (from, to) in &edits {
+        if !manifest.contains(from) {
+            bail!("Cargo.toml has no `{from}` to change in the scratch copy");
+        }
+        scratch_manifest = scratch_manifest.replacen(from, to, 1);
+    }
+    fs::write(scratch.join("Cargo.toml"), scratch_manifest)?;
+
+    let output = crate::cargo(root)
+        .args(["check", "--lib", "--message-format", "short", "--manifest-path"])
+        .arg(scratch.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .output()
+        .await?;
+    if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr);
+        let errors: Vec<&str> = said.lines().filter(|line| line.contains("error")).take(QUOTED_LINES).collect();
+        bail!(
+            "the crate does not build from it: `cargo check` of the scratch copy {} exited with {}; its errors:\n{}",
+            scratch.display(),
+            output.status,
+            errors.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Copies a file or a folder, with everything in it.
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to.parent().context("a path inside the scratch copy")?)?;
+    if from.is_dir() {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        fs::copy(from, to).with_context(|| format!("cannot copy {}", from.display()))?;
+    }
+    Ok(())
+}
