@@ -77,7 +77,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
-    let mut file = lenient::rewrite(tokens, &responses)?;
+    let file = lenient::rewrite(tokens, &responses)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
