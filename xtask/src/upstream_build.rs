@@ -19,9 +19,7 @@ pub async fn run(root: &Path) -> Result<()> {
     let raw = fs::read(root.join(FIXTURE)).with_context(|| format!("cannot read {FIXTURE}"))?;
     let imported = regen::import(&raw, FIXTURE, previous.as_ref(), &corrections)?;
     println!("upstream: {FIXTURE}: {}; checking that the crate builds from it", imported.summary);
-    scratch::check_builds(root, "upstream-2023-11", &imported.spec_text()?)
-        .await
-        .with_context(|| format!("{FIXTURE}"))?;
+    scratch::check_builds(root, "upstream-2023-11", &imported.spec_text()?).await.context(FIXTURE)?;
     println!("upstream: the crate builds from {FIXTURE}");
     Ok(())
 }
