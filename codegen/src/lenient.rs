@@ -22,7 +22,15 @@ use syn::{Attribute, Fields, Item, ItemEnum, ItemImpl, ItemStruct, LitStr, Path,
 
 /// The generated code, with the enums reachable from `responses` opened and
 /// every list and map field lenient.
-pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result<syn::File, String> {
+///
+/// `documented` holds the values of every string enum of the document: each
+/// opened enum's wire values must be those of one of them, so that a change
+/// in how the generator writes them cannot make open enums send Rust names.
+pub(crate) fn rewrite(
+    tokens: TokenStream,
+    responses: &BTreeSet<&str>,
+    documented: &BTreeSet<BTreeSet<String>>,
+) -> Result<syn::File, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("cannot read progenitor's output to rewrite it: {e}"))?;
     let items = file
@@ -47,7 +55,7 @@ pub(crate) fn rewrite(tokens: TokenStream, responses: &BTreeSet<&str>) -> Result
     let mut macros = Vec::new();
     for item in items.iter_mut() {
         match item {
-            Item::Enum(e) if open.contains(&e.ident.to_string()) => macros.push(open_enum(e)?),
+            Item::Enum(e) if open.contains(&e.ident.to_string()) => macros.push(open_enum(e, documented)?),
             Item::Struct(s) => lenient_fields(s),
             _ => {}
         }
@@ -131,7 +139,7 @@ fn is_conversion_of(imp: &ItemImpl, open: &BTreeSet<String>) -> bool {
 
 /// Opens one enum: no `Copy` and no derived serde (the macro implements both
 /// sides), an `Unknown(String)` variant, and the macro call that implements it.
-fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
+fn open_enum(e: &mut ItemEnum, documented: &BTreeSet<BTreeSet<String>>) -> Result<Item, String> {
     let name = e.ident.clone();
     if let Some(attr) = e.attrs.iter().find(|a| a.path().is_ident("serde")) {
         // `rename_all` and the like would change the wire values the macro is given.
@@ -153,9 +161,11 @@ fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
     }
     e.attrs.retain(|attr| !attr.path().is_ident("serde"));
     let mut arms = Vec::new();
+    let mut values = BTreeSet::new();
     for variant in e.variants.iter_mut() {
         let value = renamed(&variant.attrs).map_err(|why| format!("enum {name}: {why}"))?;
         let value = value.unwrap_or_else(|| variant.ident.to_string());
+        values.insert(value.clone());
         variant.attrs.retain(|attr| !attr.path().is_ident("serde"));
         // The document's own `unknown` value: the fallback keeps its name in every enum.
         if variant.ident == "Unknown" {
@@ -163,6 +173,13 @@ fn open_enum(e: &mut ItemEnum) -> Result<Item, String> {
         }
         let ident = &variant.ident;
         arms.push(quote!(#ident => #value));
+    }
+    if !documented.contains(&values) {
+        return Err(format!(
+            "enum {name}: its values as the generator writes them, {values:?}, are not the values of any string \
+             enum of the document: the generator changed how it names wire values, and open enums would send \
+             these; update codegen/src/lenient.rs"
+        ));
     }
     e.variants.push(parse_quote! {
         /// A value this version of the SDK does not know, kept as Authing sent it.
@@ -268,6 +285,19 @@ mod tests {
             "status": {"type": "string", "enum": ["active", "unknown"]}}}});
         let client: String = generated(thing).unwrap().split_whitespace().collect();
         assert!(client.contains(r#"open_enum!(ThingStatus{Active=>"active",UnknownValue=>"unknown"})"#), "{client}");
+    }
+
+    #[test]
+    fn wire_values_that_are_not_the_documents_are_refused() {
+        // What a generator writing `#[serde(rename_all = ...)]`-style names without renames would give.
+        let mut e: syn::ItemEnum = syn::parse_quote! { pub enum Mode { Sync, Async } };
+        let documented = [["sync".to_string(), "async".to_string()].into()].into();
+        let error = super::open_enum(&mut e, &documented).err().expect("refused");
+        assert!(error.contains("enum Mode") && error.contains("\"Sync\""), "{error}");
+
+        let mut e: syn::ItemEnum =
+            syn::parse_quote! { pub enum Mode { #[serde(rename = "sync")] Sync, #[serde(rename = "async")] Async } };
+        assert!(super::open_enum(&mut e, &documented).is_ok());
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod operation;
 mod paging;
 mod surface;
 
+use std::collections::BTreeSet;
+
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
@@ -77,7 +79,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
-    let file = lenient::rewrite(tokens, &responses)?;
+    let file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
@@ -90,6 +92,25 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         paging_summary: paging.summary(),
         surface,
     })
+}
+
+/// The values of every string enum in `spec`, each enum as a set.
+fn string_enums(spec: &OpenAPI) -> Result<BTreeSet<BTreeSet<String>>, String> {
+    fn walk(value: &serde_json::Value, out: &mut BTreeSet<BTreeSet<String>>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Array(values)) = map.get("enum") {
+                    out.insert(values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&serde_json::to_value(spec).map_err(|e| format!("cannot read the document's enums: {e}"))?, &mut out);
+    Ok(out)
 }
 
 /// The crate's progenitor settings.

@@ -81,3 +81,64 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::regen;
+
+    /// A small document with each of codegen's rewrites: an answer enum
+    /// opened (with a value named as the fallback), a request enum kept
+    /// closed, list and map fields that read `null` as empty, a paged list.
+    fn every_rewrite() -> serde_json::Value {
+        let envelope = |data: &str| {
+            json!({"type": "object", "required": ["statusCode", "message"], "properties": {
+                "statusCode": {"type": "integer"}, "message": {"type": "string"},
+                "data": {"$ref": format!("#/components/schemas/{data}")}}})
+        };
+        let answer = |schema: &str| {
+            json!({"200": {"description": "", "content": {"application/json": {"schema": {
+                "$ref": format!("#/components/schemas/{schema}")}}}}})
+        };
+        json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/api/v3/get-thing": {"post": {"operationId": "getThing",
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Query"}}}},
+                    "responses": answer("ThingRespDto")}},
+                "/api/v3/list-things": {"get": {"operationId": "listThings",
+                    "parameters": [
+                        {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                    "responses": answer("ThingPaginatedRespDto")}}},
+            "components": {"schemas": {
+                "ThingRespDto": envelope("Thing"),
+                "ThingPaginatedRespDto": envelope("ThingPage"),
+                "ThingPage": {"type": "object", "required": ["list", "totalCount"], "properties": {
+                    "list": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+                    "totalCount": {"type": "integer"}}},
+                "Thing": {"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string", "enum": ["active", "unknown"]},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "extra": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                "Query": {"type": "object", "properties": {"order": {"type": "string", "enum": ["asc", "desc"]}}}}}})
+    }
+
+    #[tokio::test]
+    async fn a_small_document_with_every_rewrite_of_the_generated_code_builds() {
+        let text = serde_json::to_vec(&every_rewrite()).unwrap();
+        let imported = regen::import(&text, "every rewrite", None, &[]).unwrap();
+        let surface = imported.surface.to_string();
+        // What the rewrites made of it, as users' code meets it.
+        for fact in [
+            "enum ThingStatus = open",
+            "enum ThingStatus ::UnknownValue = \"unknown\"",
+            "enum QueryOrder = closed",
+            "fn list_things .items() = Thing, by Number",
+        ] {
+            assert!(surface.contains(fact), "{fact}:\n{surface}");
+        }
+
+        super::check_builds(&crate::workspace_root(), "every-rewrite", &imported.spec_text().unwrap()).await.unwrap();
+    }
+}
