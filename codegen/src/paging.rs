@@ -52,15 +52,15 @@ impl Found {
     /// One line: how many operations page, which of them as JSON, and which take paging input without a stream.
     pub(crate) fn summary(&self) -> String {
         // How many, and which when there are any.
-        let count = |ids: Vec<&str>| match ids.is_empty() {
+        let count = |ids: Vec<_>| match ids.is_empty() {
             true => "0".to_string(),
             false => format!("{} ({})", ids.len(), ids.join(", ")),
         };
         format!(
             "{} operations paginated, {} of them read as JSON; {} take paging input without a stream",
             self.paginated.len(),
-            count(self.as_json().map(|(id, _)| id.as_str()).collect()),
-            count(self.not_streamed.keys().map(String::as_str).collect()),
+            count(self.as_json().map(|(id, _)| id.clone()).collect()),
+            count(self.not_streamed.iter().map(|(id, why)| format!("{id}: {why}")).collect()),
         )
     }
 }
@@ -95,7 +95,12 @@ pub(crate) fn find(space: &TypeSpace, operations: &[Operation]) -> Found {
     for op in operations {
         let input = match page_input(space, &types, op) {
             Ok(Some(input)) => input,
-            Ok(None) => continue,
+            Ok(None) => {
+                if let Some(why) = unknown_paging_words(&types, op) {
+                    found.not_streamed.insert(op.id.clone(), why);
+                }
+                continue;
+            }
             Err(why) => {
                 found.not_streamed.insert(op.id.clone(), why);
                 continue;
@@ -193,6 +198,44 @@ fn set_number(name: &str, field: &Field, value: &str) -> String {
         false => format!("if let Ok(value) = {converted} {{ holder.{name} = value; }}"),
         true => format!("holder.{name} = {converted}.ok();"),
     }
+}
+
+/// Words that place a page in a list: an operation taking one, in its query
+/// or at the top of its body, in a shape none of the above is, is reported
+/// rather than left a plain call nobody hears of.
+const PAGE_WORDS: &[&str] = &[
+    "page",
+    "pageNo",
+    "pageNum",
+    "pageNumber",
+    "pageIndex",
+    "pageToken",
+    "currentPage",
+    "offset",
+    "cursor",
+    "nextToken",
+    "startIndex",
+    "scrollId",
+    "skip",
+];
+
+/// Why an operation that pages in a shape the classifier does not know is not streamed.
+fn unknown_paging_words(types: &BTreeMap<String, Fields>, op: &Operation) -> Option<String> {
+    let snake = crate::names::method_name;
+    let mut taken: Vec<String> = op.query.iter().cloned().collect();
+    if let Some(fields) = op.body.as_ref().and_then(|body| types.get(body)) {
+        taken.extend(fields.keys().cloned());
+    }
+    let words: Vec<&String> =
+        taken.iter().filter(|name| PAGE_WORDS.iter().any(|word| snake(word) == snake(name))).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let all: Vec<&str> = taken.iter().map(String::as_str).collect();
+    Some(format!(
+        "it takes {words:?}, words of paging, in a shape codegen/src/paging.rs does not know (it takes {all:?}): \
+         teach it the shape to stream it"
+    ))
 }
 
 /// Whether a body field can hold a page number or size.
@@ -451,6 +494,7 @@ mod tests {
                 "/other-answer": get("otherAnswer", &["page", "limit"], "ItemResp"),
                 "/pages-of-pages": get("pagesOfPages", &["page", "limit"], "PagesResp"),
                 "/no-paging": get("noPaging", &["userId"], "PageResp"),
+                "/page-num": get("pageNum", &["pageNum", "pageSize"], "PageResp"),
                 "/body-page": post("bodyPage", "TopDto", "PageResp"),
                 "/nested-page": post("nestedPage", "OptionsDto", "PageResp"),
                 "/scroll": post("scroll", "ScrollDto", "ScrollResp"),
@@ -483,10 +527,13 @@ mod tests {
         assert_eq!(
             generated.paging_summary,
             "12 operations paginated, 3 (cursorWithoutNext, otherAnswer, pagesOfPages) of them read as JSON; \
-             1 (boolPage) take paging input without a stream"
+             2 (boolPage: its body's page is a `bool`, which cannot hold a page number or size, pageNum: it takes \
+             [\"pageNum\"], words of paging, in a shape codegen/src/paging.rs does not know (it takes [\"pageNum\", \
+             \"pageSize\"]): teach it the shape to stream it) take paging input without a stream"
         );
         for (id, why) in [
             ("boolPage", "its body's page is a `bool`"),
+            ("pageNum", "it takes [\\\"pageNum\\\"], words of paging, in a shape"),
             ("cursorWithoutNext", "has no data.nextStartIndex"),
             ("otherAnswer", "has no list in its data"),
             ("pagesOfPages", "each with a list of its own"),
