@@ -90,6 +90,15 @@ pub const ALL: &[Normalization] = &[
         apply: integer_numbers,
     },
     Normalization {
+        name: "name-inline-bodies-and-answers",
+        why: "a JSON body or success answer written inline in its operation (not a `$ref`) would be \
+              named by the generator after its place, out of reach of the envelope rule below and of \
+              the paging classifier; it is moved into `components/schemas` as `<Operation>ReqDto` or \
+              `<Operation>RespDto` (`getThing` -> `GetThingReqDto`), the names Authing gives its own, \
+              and referred to from there",
+        apply: name_inline_bodies_and_answers,
+    },
+    Normalization {
         name: "envelope-every-response",
         why: "Authing wraps every answer in the envelope `{statusCode, message, apiCode, requestId, \
               data}`, but a few operations' responses are typed as the bare data schema (or as an \
@@ -302,6 +311,40 @@ fn status_properties() -> serde_json::Map<String, Value> {
     map
 }
 
+fn name_inline_bodies_and_answers(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
+    // (pointer of the inline schema, the name it gets)
+    let mut inline = Vec::new();
+    for (path, method, op) in operations(doc) {
+        let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+        let pascal: String = id.chars().take(1).flat_map(char::to_uppercase).chain(id.chars().skip(1)).collect();
+        let at = format!("/paths/{}/{method}", escape(path));
+        let body = "/requestBody/content/application~1json/schema";
+        if op.pointer(body).is_some_and(|schema| schema.get("$ref").is_none()) {
+            inline.push((format!("{at}{body}"), format!("{pascal}ReqDto")));
+        }
+        for (status, _) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            let answer = format!("/responses/{status}/content/application~1json/schema");
+            if status.starts_with('2') && op.pointer(&answer).is_some_and(|schema| schema.get("$ref").is_none()) {
+                inline.push((format!("{at}{answer}"), format!("{pascal}RespDto")));
+            }
+        }
+    }
+    for (pointer, name) in inline {
+        if doc.pointer(&format!("/components/schemas/{}", escape(&name))).is_some() {
+            bail!("{pointer} is inline, and the name it would get, {name}, is taken by a schema of the document");
+        }
+        let reference = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+        let schema = std::mem::replace(doc.pointer_mut(&pointer).expect("listed above"), reference);
+        let schemas = doc
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| anyhow::anyhow!("the document has no `components/schemas` to move {pointer} to"))?;
+        schemas.insert(name, schema);
+        places.changed.push(pointer);
+    }
+    Ok(())
+}
+
 fn envelope_every_response(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
     const PREFIX: &str = "#/components/schemas/";
     // (pointer of the response schema, name of the schema it refers to)
@@ -495,6 +538,36 @@ mod tests {
             doc.pointer("/paths/~1b/get/responses/200/content/application~1json/schema/$ref").unwrap(),
             "#/components/schemas/PostEnvelope"
         );
+    }
+
+    #[test]
+    fn inline_bodies_and_answers_are_named_after_their_operation() {
+        let inline = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+        let mut doc = json!({
+            "paths": {"/create-thing": {"post": {"operationId": "createThing",
+                "requestBody": {"content": {"application/json": {"schema": inline}}},
+                "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"statusCode": {"type": "integer"}, "data": inline}}}}}}}}},
+            "components": {"schemas": {}}
+        });
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+        let at = "/paths/~1create-thing/post";
+        assert_eq!(
+            doc.pointer(&format!("{at}/requestBody/content/application~1json/schema/$ref")).unwrap(),
+            "#/components/schemas/CreateThingReqDto"
+        );
+        assert_eq!(doc.pointer("/components/schemas/CreateThingReqDto").unwrap(), &inline);
+        assert_eq!(
+            doc.pointer("/components/schemas/CreateThingRespDto/properties/data").unwrap(),
+            &inline,
+            "the answer is moved whole"
+        );
+        assert_eq!(places(&applied, "name-inline-bodies-and-answers").len(), 2);
+
+        let mut taken = doc.clone();
+        *taken.pointer_mut(&format!("{at}/requestBody/content/application~1json/schema")).unwrap() = inline;
+        let error = apply_all(&mut taken, &Context::default()).unwrap_err();
+        assert!(format!("{error:#}").contains("CreateThingReqDto, is taken"), "{error:#}");
     }
 
     #[test]
