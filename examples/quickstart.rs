@@ -60,7 +60,7 @@ async fn main() -> Result<(), Error> {
     //    raw escape hatch since the typed builder would refuse to send it.
     let refused = client
         .raw(reqwest::Method::POST, "/api/v3/create-role")
-        .json(&serde_json::json!({"description": "no code"}))
+        .body(&serde_json::json!({"description": "no code"}))
         .await;
     match refused {
         Ok(data) => println!("\nunexpectedly accepted: {data}"),

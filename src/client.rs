@@ -1,7 +1,5 @@
 //! [`ManagementClient`]: the entry point, with every operation of the API.
 
-use std::ops::Deref;
-
 use crate::config::ManagementClientBuilder;
 use crate::error::Result;
 use crate::generated::Client;
@@ -11,10 +9,11 @@ use crate::session::SharedSession;
 /// A client of the Authing Management API for one user pool.
 ///
 /// Every operation of the API is a method named after its operationId in
-/// snake_case (`list_users`, `create_role`, `get_user`, ...), reached through
-/// [`Deref`] to the generated [`Client`]. Each returns a request builder:
-/// set its parameters, then `.await` it to get the typed `data` of the answer
-/// or an [`Error`](crate::Error).
+/// snake_case (`list_users`, `create_role`, `get_user`, ...). Each returns a
+/// request builder of [`builder`](crate::builder): set its parameters, then
+/// `.await` it (or `.send().await`) to get the typed `data` of the answer or
+/// an [`Error`](crate::Error). A builder owns a handle to the client, so the
+/// call can be spawned or returned from a function.
 ///
 /// ```no_run
 /// # async fn run() -> authing::Result<()> {
@@ -69,8 +68,13 @@ impl ManagementClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn raw(&self, method: reqwest::Method, path: &str) -> RawRequest<'_> {
-        RawRequest::new(&self.api, method, path)
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> RawRequest {
+        RawRequest::new(self.api.clone(), method, path)
+    }
+
+    /// The generated client the operation methods make their builders from.
+    pub(crate) fn api(&self) -> &Client {
+        &self.api
     }
 
     pub(crate) fn session(&self) -> &crate::session::Session {
@@ -80,14 +84,6 @@ impl ManagementClient {
     /// The host requests are sent to, without a trailing slash.
     pub fn host(&self) -> &str {
         &self.api.baseurl
-    }
-}
-
-impl Deref for ManagementClient {
-    type Target = Client;
-
-    fn deref(&self) -> &Client {
-        &self.api
     }
 }
 

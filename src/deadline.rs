@@ -2,12 +2,7 @@
 //! token, for a place under the in-flight limit, every attempt and backoff,
 //! and the renewal after a 401 all fit in it, as aws-sdk-rust's operation
 //! timeout bounds its attempt timeouts.
-//!
-//! progenitor runs a call as two hooks, `pre` (the token) and `exec` (the
-//! request); the deadline is set by the first and read by the second through
-//! a task-local slot that `.await` and `.json()` open around the call.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::time::Duration;
 
@@ -15,35 +10,6 @@ use tokio::time::Instant;
 
 use crate::error::TimeLimit;
 use crate::failure::Failure;
-
-tokio::task_local! {
-    /// The deadline of the call running in this task, once a hook has set it.
-    static CALL_DEADLINE: Cell<Option<Instant>>;
-}
-
-/// Runs `call` (a generated builder's `send()`) with its own deadline slot.
-pub(crate) fn scope<F: Future>(call: F) -> impl Future<Output = F::Output> {
-    CALL_DEADLINE.scope(Cell::new(None), call)
-}
-
-/// The deadline of the call running in this task, `limit` from the first
-/// time it is asked for; `limit` from now outside [`scope`].
-pub(crate) fn of_call(limit: Duration) -> Instant {
-    let fresh = || later(Instant::now(), limit);
-    CALL_DEADLINE
-        .try_with(|slot| {
-            let deadline = slot.get().unwrap_or_else(fresh);
-            slot.set(Some(deadline));
-            deadline
-        })
-        .unwrap_or_else(|_| fresh())
-}
-
-/// Whether the running task is inside [`scope`]: a call through `.await`
-/// or `.json()`, rather than progenitor's own `send()`.
-pub(crate) fn in_scope() -> bool {
-    CALL_DEADLINE.try_with(|_| ()).is_ok()
-}
 
 /// `work`, or [`TimeLimit::Operation`] when it has not ended by `deadline`.
 pub(crate) async fn within<T>(
@@ -67,17 +33,6 @@ pub(crate) fn later(at: Instant, by: Duration) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn the_first_hook_sets_the_deadline_and_the_second_reads_it() {
-        let (first, second) = scope(async {
-            let first = of_call(Duration::from_secs(30));
-            tokio::task::yield_now().await;
-            (first, of_call(Duration::from_secs(60)))
-        })
-        .await;
-        assert_eq!(first, second);
-    }
 
     #[test]
     fn a_duration_past_what_an_instant_holds_does_not_panic() {

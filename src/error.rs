@@ -259,11 +259,6 @@ impl TransportError {
         TransportError(Arc::new(error))
     }
 
-    /// The HTTP client's error itself, unless it is shared.
-    pub(crate) fn into_reqwest(self) -> Result<reqwest::Error, Self> {
-        Arc::try_unwrap(self.0).map_err(TransportError)
-    }
-
     /// Whether no connection could be made (refused, DNS, TLS handshake):
     /// the request never reached a server.
     pub fn is_connect(&self) -> bool {

@@ -2,18 +2,13 @@
 //! runtime's layers (transport, token, deadline) hand to each other.
 //!
 //! It is `Clone`, so that every call waiting on one token request gets the
-//! same failure, and it crosses progenitor's hooks (which can only fail with
-//! a `reqwest` type) inside a response made for it: see [`Failure::into_response`].
+//! same failure.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::error::{Error, ResponseBody, TimeLimit, TransportError};
-
-/// The HTTP status of a response that only carries a [`Failure`]: no
-/// operation of the API answers it, so progenitor hands it back untouched.
-const CARRIER_STATUS: u16 = 599;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Failure {
@@ -62,32 +57,5 @@ impl Failure {
                 "the token request was stopped before it ended ({why}); nothing was sent"
             )),
         }
-    }
-
-    /// A response that carries the failure through progenitor's hooks; the
-    /// call reads it back with [`Failure::carried_by`].
-    pub(crate) fn into_response(self) -> reqwest::Response {
-        let mut response = http::Response::new(Bytes::new());
-        *response.status_mut() = http::StatusCode::from_u16(CARRIER_STATUS).expect("a valid status code");
-        response.extensions_mut().insert(self);
-        reqwest::Response::from(response)
-    }
-
-    /// The failure for progenitor's own `send()`, which reports what it is
-    /// given: the HTTP client's error when it has one of its own (as
-    /// progenitor's `CommunicationError`); otherwise a response carrying it.
-    pub(crate) fn into_progenitor(self) -> Result<reqwest::Response, reqwest::Error> {
-        match self {
-            Failure::Transport(error) | Failure::Timeout(_, Some(error)) => match error.into_reqwest() {
-                Ok(error) => Err(error),
-                Err(shared) => Ok(Failure::Transport(shared).into_response()),
-            },
-            other => Ok(other.into_response()),
-        }
-    }
-
-    /// The failure a response made by [`Failure::into_response`] carries.
-    pub(crate) fn carried_by(response: &reqwest::Response) -> Option<Failure> {
-        response.extensions().get::<Failure>().cloned()
     }
 }

@@ -31,32 +31,32 @@
 //! # }
 //! ```
 //!
-//! Modules, by what they do: the generated surface is [`generated`] (with
-//! [`types`] and [`builder`]); the hand-written runtime is `config` (the
-//! builder), `token` (the token cache, refreshed in the background),
-//! `hooks` (headers, the 401 renewal), `deadline` (a whole call's
+//! Modules, by what they do: the generated surface is [`types`] and
+//! [`builder`] (the operations are methods of [`ManagementClient`]); the
+//! hand-written runtime is `config` (the builder), `token` (the token cache,
+//! refreshed in the background), `call` (the one path of every call, and its
+//! future), `exchange` (one request: the token, the 401 renewal), `deadline` (a whole call's
 //! `operation_timeout`), `transport` (in-flight and size limits, retries),
 //! `retry` (what is sent again: reads and writes apart), `failure` (what goes
 //! wrong inside a call before it is an [`Error`]), `envelope`, `error`,
 //! `lenient` (open enums, `null` lists), `paging` (lists walked as streams,
 //! pages fetched at once), `events` (subscriptions that heal themselves,
-//! publishing), `untyped` (the `.json()` twin of every operation) and `raw`
-//! (calls to paths the document lacks).
+//! publishing) and `raw` (calls to paths the document lacks).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod call;
 mod client;
 mod config;
 mod deadline;
 mod envelope;
 mod error;
 mod events;
+mod exchange;
 mod failure;
-pub mod generated;
-mod hooks;
+mod generated;
 mod lenient;
-mod operation;
 mod paging;
 #[cfg(test)]
 mod properties;
@@ -65,8 +65,8 @@ mod retry;
 mod session;
 mod token;
 mod transport;
-mod untyped;
 
+pub use call::{Call, Operation, Response};
 pub use client::ManagementClient;
 pub use config::{
     DEFAULT_HOST, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TIMEOUT,
@@ -76,13 +76,11 @@ pub use envelope::Envelope;
 pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result, TimeLimit, TransportError};
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
-pub use operation::{Call, Operation};
 pub use paging::{DEFAULT_PAGE_CONCURRENCY, Items, MAX_PAGE_SIZE, Page, Pages, Paginated, Resume};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use session::{Session, SharedSession};
-pub use untyped::Json;
 
 /// The README's examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]

@@ -223,12 +223,8 @@ proptest! {
                 }
                 let now = tokio::time::Instant::now();
                 let _ = crate::deadline::later(now, subscription.silence_limit);
-                let answer = Ok(crate::transport::Answer {
-                    status: 503,
-                    headers: Default::default(),
-                    body: Bytes::new(),
-                    url: None,
-                });
+                let answer =
+                    Ok(crate::transport::Answer { status: 503, headers: Default::default(), body: Bytes::new() });
                 let _ = retry.decide(attempt.max(1), &answer, crate::retry::Effect::Reads, operation_timeout);
             }
             Err(error) => prop_assert!(matches!(error, crate::Error::Config(_)), "{error:?}"),

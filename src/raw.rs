@@ -1,31 +1,29 @@
-//! The escape hatch: a request to any path, with the same token, headers,
-//! retry and envelope handling as the generated operations.
+//! The escape hatch: a request to any path, through the same path as the
+//! generated operations (token, headers, retries, envelope).
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use std::future::IntoFuture;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::{Call, Prepared};
 use crate::envelope::untyped_data;
 use crate::error::{Error, ResponseBody, Result};
-use crate::failure::Failure;
+use crate::exchange::exchange;
 use crate::generated::Client;
-use crate::hooks::{authorize, execute};
-use crate::retry::Effect;
 
-/// A request built by [`ManagementClient::raw`](crate::ManagementClient::raw).
-///
-/// `.await` it for the answer's `data` as JSON, or call [`send`](Self::send)
-/// to decode `data` into a type of your own.
+/// A request built by [`ManagementClient::raw`](crate::ManagementClient::raw),
+/// in the words of the generated builders: `.await` it (or
+/// [`send_untyped`](Self::send_untyped)) for the answer's `data` as JSON, or
+/// [`send`](Self::send) to decode `data` into a type of your own.
 #[must_use = "a request does nothing until it is awaited"]
-pub struct RawRequest<'a> {
-    api: &'a Client,
+pub struct RawRequest {
+    api: Client,
     request: Result<reqwest::RequestBuilder>,
 }
 
-impl<'a> RawRequest<'a> {
-    pub(crate) fn new(api: &'a Client, method: reqwest::Method, path: &str) -> Self {
+impl RawRequest {
+    pub(crate) fn new(api: Client, method: reqwest::Method, path: &str) -> Self {
         let separator = if path.starts_with('/') { "" } else { "/" };
         let url = format!("{}{separator}{path}", api.baseurl);
         let request = reqwest::Url::parse(&url)
@@ -40,41 +38,52 @@ impl<'a> RawRequest<'a> {
         self
     }
 
-    /// Sends `body` as the JSON body.
-    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+    /// Sets the JSON body.
+    pub fn body<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
         self.request = self.request.map(|r| r.json(body));
         self
     }
 
     /// Sends the request and decodes the answer's `data` as `T` (the whole
     /// envelope when it has no `data`).
-    pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
-        let api = self.api;
-        let mut request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        let operation = format!("{} {}", request.method(), request.url().path());
-        let session = &api.inner;
-        let deadline = crate::deadline::later(tokio::time::Instant::now(), session.operation_timeout());
-        // A path the document lacks: only a `GET` (or `HEAD`) is known to read.
-        let effect = Effect::of(request.method(), "");
-        authorize(session, &mut request, deadline).await.map_err(Failure::into_error)?;
-        let answer = execute(session, request, &operation, effect, deadline).await.map_err(Failure::into_error)?;
-        let (http_status, body) = (answer.status, answer.body);
-        let data = untyped_data(&operation, http_status, body.clone())?;
-        serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {
-            operation,
-            http_status,
-            path: format!("data.{}", e.path()),
-            body: ResponseBody::new(body),
-            source: e.into_inner(),
+    pub fn send<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
+        Call::new(async move {
+            let (operation, http_status, body) = self.exchange().await?;
+            let data = untyped_data(&operation, http_status, body.clone())?;
+            serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {
+                operation,
+                http_status,
+                path: format!("data.{}", e.path()),
+                body: ResponseBody::new(body),
+                source: e.into_inner(),
+            })
         })
+    }
+
+    /// Sends the request and gives the answer's `data` as JSON, as `.await` does.
+    pub fn send_untyped(self) -> Call<serde_json::Value> {
+        Call::new(async move {
+            let (operation, http_status, body) = self.exchange().await?;
+            untyped_data(&operation, http_status, body)
+        })
+    }
+
+    /// The request sent: its name in errors (`GET /api/v3/...`), and the answer's status and body.
+    async fn exchange(self) -> Result<(String, u16, bytes::Bytes)> {
+        let request = self.request?.build().map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let operation = format!("{} {}", request.method(), request.url().path());
+        // A path the document lacks: only a `GET` (or `HEAD`) is known to read.
+        let prepared = Prepared { session: self.api.inner, request, function: "" };
+        let answer = exchange(prepared, &operation).await?;
+        Ok((operation, answer.status, answer.body))
     }
 }
 
-impl<'a> IntoFuture for RawRequest<'a> {
+impl IntoFuture for RawRequest {
     type Output = Result<serde_json::Value>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Call<serde_json::Value>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.send_untyped()
     }
 }

@@ -174,7 +174,7 @@ mod tests {
         if let Some(value) = retry_after {
             headers.insert("retry-after", value.parse().unwrap());
         }
-        Ok(Answer { status, headers, body: Default::default(), url: None })
+        Ok(Answer { status, headers, body: Default::default() })
     }
 
     fn delay(decision: Decision) -> Duration {

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use reqwest::ResponseBuilderExt as _;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -24,25 +23,6 @@ pub(crate) struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
-    /// The URL that answered, for making the answer a response again
-    /// (without it, reqwest parses a placeholder URL for every response).
-    pub url: Option<reqwest::Url>,
-}
-
-impl Answer {
-    /// The answer as a response again, for progenitor.
-    pub(crate) fn into_response(self) -> reqwest::Response {
-        let mut response = http::Response::new(self.body);
-        *response.status_mut() = http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
-        *response.headers_mut() = self.headers;
-        if let Some(url) = self.url {
-            // reqwest keeps a response's URL in an extension only its builder can set.
-            if let Some(extensions) = http::Response::builder().url(url).extensions_mut() {
-                *response.extensions_mut() = std::mem::take(extensions);
-            }
-        }
-        reqwest::Response::from(response)
-    }
 }
 
 /// Why an answer was not read: it is larger than the client's
@@ -217,7 +197,6 @@ fn asked_to_wait(outcome: reqwest::Result<Answer>, retry_after: Duration) -> Fai
 /// (at the first chunk when `content-length` already says so).
 async fn read(response: reqwest::Response, limit: usize) -> reqwest::Result<Answer> {
     let declared = response.content_length();
-    let url = response.url().clone();
     let (parts, body) = http::Response::from(response).into_parts();
     let status = parts.status.as_u16();
     let body = match declared {
@@ -226,7 +205,7 @@ async fn read(response: reqwest::Response, limit: usize) -> reqwest::Result<Answ
         // Boxed: rarer, and its future is larger.
         _ => Box::pin(read_limited(body, declared.is_some(), limit)).await?,
     };
-    Ok(Answer { status, headers: parts.headers, body, url: Some(url) })
+    Ok(Answer { status, headers: parts.headers, body })
 }
 
 /// A body of unknown length, counted up to `limit`; none at all when its

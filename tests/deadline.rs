@@ -148,7 +148,7 @@ async fn raw_and_untyped_calls_have_the_same_deadline() {
     let server = slow_token().await;
     let client = builder(server.uri()).operation_timeout(LIMIT).build().unwrap();
 
-    let untyped = client.get_user().user_id("u1").json().await;
+    let untyped = client.get_user().user_id("u1").send_untyped().await;
     let raw = client.raw(reqwest::Method::GET, "/api/v3/get-user").await;
 
     for result in [untyped, raw] {

@@ -154,7 +154,7 @@ async fn the_untyped_call_returns_the_same_data_as_the_typed_one() {
     let client = client(&server);
 
     let typed = client.get_user().user_id("u1").await.unwrap();
-    let untyped = client.get_user().user_id("u1").json().await.unwrap();
+    let untyped = client.get_user().user_id("u1").send_untyped().await.unwrap();
 
     assert_eq!(untyped, data);
     let typed_again: UserDto = serde_json::from_value(untyped).unwrap();
@@ -167,7 +167,7 @@ async fn the_untyped_call_reads_what_the_typed_one_cannot() {
     let client = client(&server);
 
     let typed = client.get_user().user_id("u1").await;
-    let untyped = client.get_user().user_id("u1").json().await.unwrap();
+    let untyped = client.get_user().user_id("u1").send_untyped().await.unwrap();
 
     assert!(matches!(typed, Err(Error::UnexpectedShape { .. })), "{typed:?}");
     assert_eq!(untyped["userId"], 42);
@@ -177,7 +177,7 @@ async fn the_untyped_call_reads_what_the_typed_one_cannot() {
 async fn the_untyped_call_sends_the_same_request_with_the_token() {
     let server = server_answering_user(user("u1")).await;
 
-    client(&server).get_user().user_id("u1").with_custom_data(true).json().await.unwrap();
+    client(&server).get_user().user_id("u1").with_custom_data(true).send_untyped().await.unwrap();
 
     let requests = common::requests_to(&server, "/api/v3/get-user").await;
     assert_eq!(requests.len(), 1);
@@ -196,8 +196,8 @@ async fn the_untyped_call_reports_failures_as_the_typed_one_does() {
         .mount(&server)
         .await;
 
-    let error = client(&server).get_user().user_id("u1").json().await.unwrap_err();
-    let missing = client(&server).get_user().json().await.unwrap_err();
+    let error = client(&server).get_user().user_id("u1").send_untyped().await.unwrap_err();
+    let missing = client(&server).get_user().send_untyped().await.unwrap_err();
 
     assert!(matches!(error, Error::Api { status_code: 404, api_code: Some(2004), .. }), "{error:?}");
     assert!(matches!(missing, Error::InvalidRequest(_)), "{missing:?}");

@@ -207,7 +207,7 @@ async fn the_raw_escape_hatch_handles_token_headers_and_envelope() {
         .await;
     let client = client(&server);
 
-    let data = client.raw(reqwest::Method::POST, "/api/v3/not-in-the-document").json(&json!({"q": 1})).await.unwrap();
+    let data = client.raw(reqwest::Method::POST, "/api/v3/not-in-the-document").body(&json!({"q": 1})).await.unwrap();
     let error = client.raw(reqwest::Method::GET, "api/v3/failing").query(&[("a", "b")]).await.unwrap_err();
 
     assert_eq!(data, json!({"answer": 42}));
@@ -219,7 +219,31 @@ async fn the_raw_escape_hatch_handles_token_headers_and_envelope() {
 }
 
 #[tokio::test]
-async fn progenitors_own_send_reports_a_request_that_timed_out_as_its_communication_error() {
+async fn send_and_await_give_the_same_typed_data_and_the_same_errors() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(user("u1"))).mount(&server).await;
+    let client = builder(server.uri()).build().unwrap();
+
+    // `?` turns both into this crate's error: no other error type to convert.
+    async fn both(
+        client: &authing::ManagementClient,
+    ) -> authing::Result<(authing::types::UserDto, authing::types::UserDto)> {
+        Ok((client.get_user().user_id("u1").send().await?, client.get_user().user_id("u1").await?))
+    }
+    let (sent, awaited) = both(&client).await.unwrap();
+    assert_eq!(sent.user_id, "u1");
+    assert_eq!(awaited.user_id, "u1");
+
+    // A missing required parameter: the same error, naming the operation, before anything is sent.
+    let sent = client.get_user().send().await.unwrap_err();
+    let awaited = client.get_user().await.unwrap_err();
+    assert!(matches!(&sent, Error::InvalidRequest(why) if why.starts_with("getUser: ")), "{sent}");
+    assert_eq!(sent.to_string(), awaited.to_string());
+}
+
+#[tokio::test]
+async fn send_reports_a_request_that_timed_out_as_the_calls_timeout() {
     let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
@@ -231,6 +255,37 @@ async fn progenitors_own_send_reports_a_request_that_timed_out_as_its_communicat
 
     let sent = client.get_user().user_id("u1").send().await;
 
-    let Err(authing::generated::Error::CommunicationError(error)) = sent else { panic!("{sent:?}") };
-    assert!(error.is_timeout(), "{error:?}");
+    assert!(matches!(sent, Err(Error::Timeout { .. })), "{sent:?}");
+}
+
+#[tokio::test]
+async fn send_with_response_gives_the_status_headers_and_whole_envelope() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    let answer = json!({"statusCode": 200, "message": "", "apiCode": 1234, "requestId": "r1", "data": user("u1")});
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .and(wiremock::matchers::query_param("userId", "u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer).insert_header("x-request-id", "r1"))
+        .mount(&server)
+        .await;
+    let failure = json!({"statusCode": 404, "message": "no such user", "apiCode": 2004, "requestId": "r2"});
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .and(wiremock::matchers::query_param("userId", "u2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(failure))
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).build().unwrap();
+
+    let response = client.get_user().user_id("u1").send_with_response().await.unwrap();
+
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers["x-request-id"], "r1");
+    assert_eq!(response.envelope.api_code, Some(1234));
+    assert_eq!(response.envelope.request_id.as_deref(), Some("r1"));
+    assert_eq!(response.envelope.data.user_id, "u1");
+    // A failure without the `data` the typed envelope requires is the error it says.
+    let error = client.get_user().user_id("u2").send_with_response().await.unwrap_err();
+    assert!(matches!(error, Error::Api { status_code: 404, api_code: Some(2004), .. }), "{error:?}");
 }

@@ -228,9 +228,10 @@ async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
     mount_get_user(&server).await;
     let client = client(&server);
 
-    for error in
-        [client.get_user().user_id("u1").await.unwrap_err(), client.get_user().user_id("u1").json().await.unwrap_err()]
-    {
+    for error in [
+        client.get_user().user_id("u1").await.unwrap_err(),
+        client.get_user().user_id("u1").send_untyped().await.unwrap_err(),
+    ] {
         let (shown, debugged) = (error.to_string(), format!("{error:?}"));
         let authing::Error::UnexpectedShape { operation, path, body, .. } = &error else {
             panic!("expected Error::UnexpectedShape, got {error:?}")

@@ -31,8 +31,12 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         if !envelopes.contains_key(&op.response) {
             return Err(format!("operation {} answers `{}`, which is not a generated type", op.id, op.response));
         }
-        writeln!(out, "crate::operation::awaitable!({} => types::{}, {:?});", op.builder, op.response, op.id)
-            .expect("writing to a String");
+        writeln!(
+            out,
+            "crate::call::awaitable!({} => types::{}, {:?}, {:?});",
+            op.builder, op.response, op.id, op.function
+        )
+        .expect("writing to a String");
     }
     // By method name, as progenitor's hooks name the operation; sorted for a binary search.
     let mut read_only_posts: Vec<_> =

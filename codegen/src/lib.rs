@@ -9,6 +9,7 @@
 //! writes the tables the tests read. When progenitor refuses the document,
 //! the error names the schema or the operation at fault.
 
+mod builders;
 mod effect;
 mod emit;
 mod envelope;
@@ -79,7 +80,8 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let responses = operations.iter().map(|op| op.response.as_str()).collect();
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
-    let file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
+    let mut file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
+    builders::rewrite(&mut file)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);

@@ -115,7 +115,7 @@ impl ManagementClient {
         // Not through the generated `verify_event`: the document's type of
         // `eventData` has changed between versions, the wire format has not.
         self.raw(reqwest::Method::POST, PUBLISH_PATH)
-            .json(&serde_json::json!({"eventType": event_code, "eventData": event_data}))
+            .body(&serde_json::json!({"eventType": event_code, "eventData": event_data}))
             .await
     }
 }

@@ -7,7 +7,7 @@
 
 mod walk;
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -15,10 +15,9 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::call::Operation;
 use crate::envelope::Envelope;
 use crate::error::{Error, Result};
-use crate::operation::{Call, Operation};
-use crate::untyped::Json;
 use walk::{FetchPage, Walk};
 
 /// The most items Authing gives in a page of a list walked by page number,
@@ -133,7 +132,7 @@ impl Resume {
 pub trait Paginated: Operation + Clone {
     /// The type of the list's items: a generated type, or JSON for the few
     /// operations whose documented answer holds no list.
-    type Item: Serialize;
+    type Item: Serialize + Send + 'static;
 
     /// How the next page is found.
     #[doc(hidden)]
@@ -148,75 +147,47 @@ pub trait Paginated: Operation + Clone {
     fn fetch(self) -> impl Future<Output = Result<Split<Self::Item>>> + Send;
 
     /// The pages, of [`MAX_PAGE_SIZE`] items.
-    fn pages<'a>(self) -> Pages<'a, Self::Item>
-    where
-        Self: 'a,
-        Self::Item: Send,
-    {
+    fn pages(self) -> Pages<Self::Item> {
         self.pages_of(MAX_PAGE_SIZE)
     }
 
     /// The pages, of `size` items: at least 1, and for a list walked by page
     /// number at most [`MAX_PAGE_SIZE`], what Authing gives.
-    fn pages_of<'a>(self, size: i64) -> Pages<'a, Self::Item>
-    where
-        Self: 'a,
-        Self::Item: Send,
-    {
+    fn pages_of(self, size: i64) -> Pages<Self::Item> {
         Pages::new(self, Start::Size(size), |request| Box::pin(request.fetch()))
     }
 
     /// The pages from where an earlier walk of the same request stopped:
     /// the [`Page::next`] of its last page read.
-    fn pages_from<'a>(self, resume: Resume) -> Pages<'a, Self::Item>
-    where
-        Self: 'a,
-        Self::Item: Send,
-    {
+    fn pages_from(self, resume: Resume) -> Pages<Self::Item> {
         Pages::new(self, Start::Resume(resume), |request| Box::pin(request.fetch()))
     }
 
     /// Every item of every page, fetched a page of [`MAX_PAGE_SIZE`] at a
     /// time; the same as `.pages().items()`.
-    fn items<'a>(self) -> Items<'a, Self::Item>
-    where
-        Self: 'a,
-        Self::Item: Send + 'a,
-    {
+    fn items(self) -> Items<Self::Item> {
         self.pages().items()
     }
 
     /// The pages untyped, of [`MAX_PAGE_SIZE`] items: for when the typed
     /// answer cannot be read. The list is found wherever the answer has it
     /// (`list`, `data` itself, or its one array field).
-    fn json_pages<'a>(self) -> Pages<'a, Value>
-    where
-        Self: 'a,
-    {
+    fn json_pages(self) -> Pages<Value> {
         self.json_pages_of(MAX_PAGE_SIZE)
     }
 
     /// The pages untyped, of `size` items, bounded as for [`pages_of`](Self::pages_of).
-    fn json_pages_of<'a>(self, size: i64) -> Pages<'a, Value>
-    where
-        Self: 'a,
-    {
+    fn json_pages_of(self, size: i64) -> Pages<Value> {
         Pages::new(self, Start::Size(size), |request| Box::pin(fetch_json(request)))
     }
 
     /// The pages untyped, from where an earlier walk stopped, as [`pages_from`](Self::pages_from).
-    fn json_pages_from<'a>(self, resume: Resume) -> Pages<'a, Value>
-    where
-        Self: 'a,
-    {
+    fn json_pages_from(self, resume: Resume) -> Pages<Value> {
         Pages::new(self, Start::Resume(resume), |request| Box::pin(fetch_json(request)))
     }
 
     /// Every item of every page untyped, fetched a page of [`MAX_PAGE_SIZE`] at a time.
-    fn json_items<'a>(self) -> Items<'a, Value>
-    where
-        Self: 'a,
-    {
+    fn json_items(self) -> Items<Value> {
         self.json_pages().items()
     }
 }
@@ -229,27 +200,27 @@ enum Start {
     Resume(Resume),
 }
 
-type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
+type BoxStream<T> = Pin<Box<dyn Stream<Item = T> + Send>>;
 /// Starts a walk with the concurrency given.
-type Begin<'a, T> = Box<dyn FnOnce(usize) -> BoxStream<'a, Result<Page<T>>> + Send + 'a>;
+type Begin<T> = Box<dyn FnOnce(usize) -> BoxStream<Result<Page<T>>> + Send>;
 
 /// The pages of a list, made by [`Paginated::pages`] and its kin: a
 /// [`Stream`] of [`Page`]s, fetched lazily, ending as [`Paginated`] says.
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages<'a, T> {
+pub struct Pages<T> {
     concurrency: usize,
     /// The walk to start at the first poll, with the concurrency set by then.
-    start: Option<Begin<'a, T>>,
-    running: Option<BoxStream<'a, Result<Page<T>>>>,
+    start: Option<Begin<T>>,
+    running: Option<BoxStream<Result<Page<T>>>>,
 }
 
-impl<'a, T: Serialize + Send + 'a> Pages<'a, T> {
+impl<T: Serialize + Send + 'static> Pages<T> {
     fn new<O, Fetch>(request: O, start: Start, fetch: Fetch) -> Self
     where
-        O: Paginated + 'a,
-        Fetch: Fn(O) -> walk::Fetching<'a, T> + Send + Sync + 'a,
+        O: Paginated,
+        Fetch: Fn(O) -> walk::Fetching<'static, T> + Send + Sync + 'static,
     {
-        let begin = move |concurrency| -> BoxStream<'a, Result<Page<T>>> {
+        let begin = move |concurrency| -> BoxStream<Result<Page<T>>> {
             let (at, size, seen) = match start {
                 // A cursor walk's first page is the request as built.
                 Start::Size(size) => (if O::BY == By::Number { At::Number(1) } else { At::First }, size, 0),
@@ -275,7 +246,7 @@ impl<'a, T: Serialize + Send + 'a> Pages<'a, T> {
                 By::Number => size.clamp(1, MAX_PAGE_SIZE),
                 By::Index | By::Scroll => size.max(1),
             };
-            let fetch: FetchPage<'a, T> = Box::new(move |at, size| fetch(request.clone().for_page(at, size)));
+            let fetch: FetchPage<'static, T> = Box::new(move |at, size| fetch(request.clone().for_page(at, size)));
             Box::pin(Walk::new(O::ID, O::BY, fetch, (at, size, seen), concurrency).into_stream())
         };
         Pages { concurrency: DEFAULT_PAGE_CONCURRENCY, start: Some(Box::new(begin)), running: None }
@@ -297,12 +268,12 @@ impl<'a, T: Serialize + Send + 'a> Pages<'a, T> {
     }
 
     /// Every item of every page.
-    pub fn items(self) -> Items<'a, T> {
+    pub fn items(self) -> Items<T> {
         Items { pages: self, current: Vec::new().into_iter() }
     }
 }
 
-impl<'a, T> Stream for Pages<'a, T> {
+impl<T> Stream for Pages<T> {
     type Item = Result<Page<T>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -316,7 +287,7 @@ impl<'a, T> Stream for Pages<'a, T> {
     }
 }
 
-impl<T> std::fmt::Debug for Pages<'_, T> {
+impl<T> std::fmt::Debug for Pages<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages").field("concurrency", &self.concurrency).finish_non_exhaustive()
     }
@@ -326,12 +297,12 @@ impl<T> std::fmt::Debug for Pages<'_, T> {
 /// [`Stream`] of the items of each [`Page`] in turn, an error ending it as
 /// it ends the pages.
 #[must_use = "streams do nothing unless polled"]
-pub struct Items<'a, T> {
-    pages: Pages<'a, T>,
+pub struct Items<T> {
+    pages: Pages<T>,
     current: std::vec::IntoIter<T>,
 }
 
-impl<'a, T: Serialize + Send + 'a> Items<'a, T> {
+impl<T: Serialize + Send + 'static> Items<T> {
     /// How many pages are fetched at once: see [`Pages::concurrency`].
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.pages = self.pages.concurrency(pages);
@@ -340,9 +311,9 @@ impl<'a, T: Serialize + Send + 'a> Items<'a, T> {
 }
 
 // Nothing in it is pinned: the pages are boxed, the items moved out.
-impl<T> Unpin for Items<'_, T> {}
+impl<T> Unpin for Items<T> {}
 
-impl<T> Stream for Items<'_, T> {
+impl<T> Stream for Items<T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -359,7 +330,7 @@ impl<T> Stream for Items<'_, T> {
     }
 }
 
-impl<T> std::fmt::Debug for Items<'_, T> {
+impl<T> std::fmt::Debug for Items<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Items").field("pages", &self.pages).field("left_in_page", &self.current.len()).finish()
     }
@@ -473,13 +444,13 @@ pub async fn fetch_typed<O: Operation, T>(
     request: O,
     split: fn(<O::Envelope as Envelope>::Data) -> Split<T>,
 ) -> Result<Split<T>> {
-    Call::new(request).into_future().await.map(split)
+    crate::call::typed(request).await.map(split)
 }
 
 /// [`Paginated::fetch`] untyped: the answer's `data` as JSON, its list found wherever it is.
 #[doc(hidden)]
 pub async fn fetch_json<O: Paginated>(request: O) -> Result<Split<Value>> {
-    Ok(json_split(O::ID, Json::new(request).into_future().await?, O::BY))
+    Ok(json_split(O::ID, crate::call::untyped(request).await?, O::BY))
 }
 
 /// What a page's `data`, as JSON, says: the list is `data` itself, its
@@ -639,7 +610,7 @@ macro_rules! paginated {
             |request| $crate::paging::fetch_typed(request, |$data| $split));
     };
     (@impl $builder:ident => $item:ty, $by:ident, |$this:ident, $at:ident, $size:ident| $for_page:expr, |$request:ident| $fetch:expr) => {
-        impl $crate::paging::Paginated for builder::$builder<'_> {
+        impl $crate::paging::Paginated for builder::$builder {
             type Item = $item;
             const BY: $crate::paging::By = $crate::paging::By::$by;
 

@@ -182,7 +182,7 @@ async fn every_paginated_operation_walks_its_pages_against_the_mock() {
 async fn a_request_missing_a_required_field_is_rejected_with_the_mocks_reason() {
     let client = mock_client();
 
-    let error = client.raw(reqwest::Method::POST, "/api/v3/create-role").json(&json!({})).await.unwrap_err();
+    let error = client.raw(reqwest::Method::POST, "/api/v3/create-role").body(&json!({})).await.unwrap_err();
 
     match &error {
         Error::UnexpectedStatus { http_status: 422, body } => {

@@ -600,13 +600,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_document_the_crate_does_not_build_from_is_refused_with_cargos_errors_and_nothing_is_written() {
-        // An operation named `new`: progenitor generates it beside the client's own `new`.
-        let text = REFUSED.replace("\"getThing\"", "\"new\"").replace(", \"default\": 99999999999", "");
+        // An operation named `raw`: its method would sit beside the client's own `raw`.
+        let text = REFUSED.replace("\"getThing\"", "\"raw\"").replace(", \"default\": 99999999999", "");
 
         let message = refused_refresh(&text).await;
 
         assert!(message.contains("does not build from it"), "{message}");
         assert!(message.contains("nothing written"), "{message}");
-        assert!(message.contains("duplicate definitions with name `new`"), "{message}");
+        assert!(message.contains("duplicate definitions with name `raw`"), "{message}");
     }
 }

@@ -1,69 +1,40 @@
-//! Progenitor's hooks: what runs around every request of every operation,
-//! written once. Before it: the token and the headers. Around it: the
-//! transport's bounds and retries, and one more send with a new token when
-//! the server rejects the token.
+//! One request and its answer, the same for every call: the token and its
+//! headers, the transport's bounds and retries, and one more send with a
+//! new token when the server rejects the token; all of it within the call's
+//! deadline (`operation_timeout`).
 
 use std::sync::Arc;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use crate::deadline::{self, within};
+use crate::call::Prepared;
+use crate::deadline::{later, within};
+use crate::error::Result as CallResult;
 use crate::failure::Failure;
-use crate::generated::Client;
 use crate::retry::Effect;
-use crate::session::{Session, SharedSession};
+use crate::session::Session;
 use crate::token::Token;
 use crate::transport::Answer;
 
 /// The header progenitor adds to every request, parsed once.
 static API_VERSION: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("api-version");
 
-impl ClientHooks<SharedSession> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor sends the document's version with every request; Authing
-        // takes no such header and the official SDKs do not send it.
-        request.headers_mut().remove(&API_VERSION);
-        let session = self.inner();
-        let deadline = deadline::of_call(session.operation_timeout());
-        // For `.await` and `.json()`, handed on inside a response, the one way
-        // out of this hook that can carry the runtime's own failure (see `Failure`).
-        authorize(session, request, deadline).await.map_err(|failure| {
-            let response = match deadline::in_scope() {
-                true => Ok(failure.into_response()),
-                false => failure.into_progenitor(),
-            };
-            match response {
-                Ok(response) => progenitor_client::Error::UnexpectedResponse(response),
-                Err(error) => progenitor_client::Error::CommunicationError(error),
-            }
-        })
-    }
-
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        let session = self.inner();
-        let deadline = deadline::of_call(session.operation_timeout());
-        let effect = Effect::of(request.method(), info.operation_id);
-        match execute(session, request, info.operation_id, effect, deadline).await {
-            Ok(answer) => Ok(crate::untyped::capture(answer)),
-            Err(failure) if deadline::in_scope() => Ok(failure.into_response()),
-            Err(failure) => failure.into_progenitor(),
-        }
-    }
+/// Sends a prepared request of `operation` and gives its answer, whatever its status.
+pub(crate) async fn exchange(prepared: Prepared, operation: &str) -> CallResult<Answer> {
+    let Prepared { session, mut request, function } = prepared;
+    // progenitor sends the document's version with every request; Authing
+    // takes no such header and the official SDKs do not send it.
+    request.headers_mut().remove(&API_VERSION);
+    let deadline = later(Instant::now(), session.operation_timeout());
+    let effect = Effect::of(request.method(), function);
+    authorize(&session, &mut request, deadline).await.map_err(Failure::into_error)?;
+    execute(&session, request, operation, effect, deadline).await.map_err(Failure::into_error)
 }
 
 /// Adds the token's headers to `request`, waiting for a token first if there
 /// is no valid one, until `deadline`.
-pub(crate) async fn authorize(
-    session: &Session,
-    request: &mut reqwest::Request,
-    deadline: Instant,
-) -> Result<(), Failure> {
+async fn authorize(session: &Session, request: &mut reqwest::Request, deadline: Instant) -> Result<(), Failure> {
     token(session, deadline).await?.apply(request.headers_mut());
     Ok(())
 }
@@ -82,7 +53,7 @@ async fn token(session: &Session, deadline: Instant) -> Result<Arc<Token>, Failu
 /// new token when the answer is a 401 (HTTP, or an envelope `statusCode`
 /// under HTTP 200); all of it ends by `deadline`, which the transport and
 /// the token wait each keep (no timer of its own on the common path).
-pub(crate) async fn execute(
+async fn execute(
     session: &Session,
     request: reqwest::Request,
     operation: &str,

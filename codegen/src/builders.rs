@@ -1,0 +1,149 @@
+//! What progenitor's request builders become, so that the runtime owns every
+//! call and users' futures and streams are `'static`:
+//!
+//! - **owned**: a builder holds a clone of the client (a few `Arc`s and the
+//!   host), not `&'a Client`, so `tokio::spawn(client.get_user()...)` and a
+//!   function returning `client.list_users().items()` compile;
+//! - **building only**: each builder's `send()` becomes `into_request()`, which
+//!   checks the parameters and builds the `reqwest::Request`, and stops there;
+//!   the runtime's one path (`crate::call`) adds the token, sends, retries and
+//!   reads the envelope, the same for typed, untyped, paged and raw calls;
+//! - **methods of `ManagementClient`**: the operations are inherent methods of
+//!   the crate's client (no `Deref` to the generated one), each making its
+//!   builder from a clone of the generated client it holds.
+//!
+//! Every rewrite checks the shape it expects and fails generation, naming
+//! what changed, when progenitor writes something else.
+
+use syn::{FnArg, GenericParam, Generics, ImplItem, Item, ItemImpl, ReturnType, Stmt, Type, parse_quote};
+
+/// Rewrites the builders and the client's operation methods of `file`.
+pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
+    let mut operations = 0;
+    for item in &mut file.items {
+        match item {
+            Item::Mod(module) if module.ident == "builder" => {
+                let items = &mut module.content.as_mut().ok_or("progenitor's `builder` module is empty")?.1;
+                for item in items.iter_mut() {
+                    match item {
+                        Item::Struct(s) => {
+                            drop_lifetime(&mut s.generics);
+                            let client = s.fields.iter_mut().find(|f| f.ident.as_ref().is_some_and(|i| i == "client"));
+                            let client = client.ok_or_else(|| format!("builder {} has no `client` field", s.ident))?;
+                            client.ty = parse_quote!(super::Client);
+                        }
+                        Item::Impl(imp) => owned_builder_impl(imp)?,
+                        _ => {}
+                    }
+                }
+            }
+            Item::Impl(imp) if is_operations_impl(imp) => {
+                operations += operation_methods(imp)?;
+            }
+            _ => {}
+        }
+    }
+    // The check that the client implements progenitor's hooks, which nothing calls any more.
+    file.items
+        .retain(|item| !matches!(item, Item::Const(c) if c.to_token_stream_string().contains("assert_client_hooks")));
+    if operations == 0 {
+        return Err("progenitor's output has no `impl Client` of operation methods".into());
+    }
+    Ok(())
+}
+
+trait TokenString {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl<T: quote::ToTokens> TokenString for T {
+    fn to_token_stream_string(&self) -> String {
+        self.to_token_stream().to_string()
+    }
+}
+
+/// `impl Client { pub fn op(&self) -> builder::Op<'_> { ... } ... }`.
+fn is_operations_impl(imp: &ItemImpl) -> bool {
+    imp.trait_.is_none()
+        && matches!(&*imp.self_ty, Type::Path(p) if p.path.is_ident("Client"))
+        && imp.items.iter().any(|item| matches!(item, ImplItem::Fn(f) if returns_builder(&f.sig.output)))
+}
+
+fn returns_builder(output: &ReturnType) -> bool {
+    matches!(output, ReturnType::Type(_, ty) if matches!(&**ty, Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "builder")))
+}
+
+/// The operation methods, moved to `ManagementClient`; how many there are.
+fn operation_methods(imp: &mut ItemImpl) -> Result<usize, String> {
+    imp.self_ty = parse_quote!(crate::ManagementClient);
+    let mut count = 0;
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        let ReturnType::Type(_, ty) = &mut f.sig.output else { continue };
+        let Type::Path(path) = &mut **ty else { continue };
+        let last = path.path.segments.last_mut().ok_or("an empty return type")?;
+        last.arguments = syn::PathArguments::None;
+        let builder = last.ident.clone();
+        f.block = parse_quote!({ builder::#builder::new(self.api().clone()) });
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// `impl<'a> Op<'a> { new, setters, send }` → `impl Op { new, setters, into_request }`.
+fn owned_builder_impl(imp: &mut ItemImpl) -> Result<(), String> {
+    drop_lifetime(&mut imp.generics);
+    if let Type::Path(path) = &mut *imp.self_ty
+        && let Some(last) = path.path.segments.last_mut()
+    {
+        last.arguments = syn::PathArguments::None;
+    }
+    let name = imp.self_ty.to_token_stream_string();
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        if f.sig.ident == "new" {
+            f.vis = parse_quote!(pub(crate));
+            let Some(FnArg::Typed(client)) = f.sig.inputs.first_mut() else {
+                return Err(format!("builder {name}: `new` takes no client"));
+            };
+            client.ty = parse_quote!(super::Client);
+        } else if f.sig.ident == "send" {
+            into_request(f).map_err(|why| format!("builder {name}: {why}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// progenitor's `send()`, cut where the request is built: everything from
+/// `let info = OperationInfo { .. }` (the hooks, the send, the decoding) goes.
+fn into_request(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    let cut = f
+        .block
+        .stmts
+        .iter()
+        .position(|stmt| matches!(stmt, Stmt::Local(local) if local.pat.to_token_stream_string() == "info"))
+        .ok_or("its `send()` has no `let info = OperationInfo` to cut the request off at")?;
+    let built = f.block.stmts[..cut]
+        .iter()
+        .any(|stmt| matches!(stmt, Stmt::Local(local) if local.pat.to_token_stream_string().ends_with("request")));
+    if !built {
+        return Err("its `send()` builds no `request` before sending it".into());
+    }
+    f.block.stmts.truncate(cut);
+    f.block.stmts.push(Stmt::Expr(parse_quote!(Ok((client, request))), None));
+    f.sig.asyncness = None;
+    f.sig.ident = parse_quote!(into_request);
+    f.vis = parse_quote!(pub(crate));
+    f.sig.output = parse_quote!(-> Result<(super::Client, reqwest::Request), Error<()>>);
+    f.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    Ok(())
+}
+
+/// Removes the lifetime parameter `'a` of a builder.
+fn drop_lifetime(generics: &mut Generics) {
+    generics.params = generics.params.iter().filter(|p| !matches!(p, GenericParam::Lifetime(_))).cloned().collect();
+    if generics.params.is_empty() {
+        generics.lt_token = None;
+        generics.gt_token = None;
+    }
+}
