@@ -64,11 +64,17 @@ async fn main() -> Result<(), Error> {
         .await;
     match refused {
         Ok(data) => println!("\nunexpectedly accepted: {data}"),
-        Err(Error::Api { status_code, api_code, message, request_id }) => {
-            println!("\nrefused by Authing: statusCode {status_code}, apiCode {api_code:?}: {message} ({request_id:?})")
+        // The accessors read the codes whatever the variant; the message never holds the body.
+        Err(error @ Error::Api { .. }) => {
+            println!(
+                "\nrefused by Authing: {error} (apiCode {:?}, requestId {:?})",
+                error.api_code(),
+                error.request_id()
+            )
         }
-        Err(Error::UnexpectedStatus { http_status, body }) => {
-            println!("\nrefused with HTTP {http_status}: {body}")
+        Err(error @ Error::UnexpectedStatus { .. }) => {
+            let reason = error.body().map(|body| body.text().into_owned()).unwrap_or_default();
+            println!("\nrefused: {error}: {reason}")
         }
         Err(other) => return Err(other),
     }

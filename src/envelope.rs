@@ -9,10 +9,10 @@ use crate::error::{Error, ResponseBody, Result};
 
 /// A generated response type shaped like Authing's envelope.
 ///
-/// Implemented by `build.rs` for every such type. [`Envelope::into_data`] is
-/// what `.await` on a request builder returns: the typed `data` when
-/// `statusCode` is 200, [`Error::Api`] otherwise.
-pub trait Envelope: Sized {
+/// Implemented by `build.rs` for every such type, and sealed: the envelopes
+/// are the document's. [`Envelope::into_data`] is what `.await` on a request
+/// builder returns: the typed `data` when `statusCode` is 200, [`Error::Api`] otherwise.
+pub trait Envelope: Sized + crate::call::sealed::Sealed {
     /// What a successful call returns: the type of the envelope's `data`
     /// field, or the envelope itself when it has none.
     type Data;

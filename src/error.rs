@@ -5,18 +5,21 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-/// How many bytes of an unexpected response body an [`Error`] shows in its
-/// message; the whole body is kept in it ([`ResponseBody`]).
-pub const BODY_SNIPPET_LIMIT: usize = 512;
-
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong when calling the Management API.
 ///
 /// Each variant carries what is needed to debug it: the envelope's codes for
-/// an [`Error::Api`], the HTTP status and the start of the body for a response
-/// that could not be read. Credentials and tokens never appear in it.
+/// an [`Error::Api`], the HTTP status and the whole body of a response that
+/// could not be read. The accessors ([`api_code`](Error::api_code),
+/// [`request_id`](Error::request_id), [`is_retryable`](Error::is_retryable),
+/// [`body`](Error::body), ...) read them whatever the variant.
+///
+/// Safe to log by reflex: its `Display` and `Debug` never show an answer's
+/// body (for this API, users' emails, phones and names), only its length;
+/// [`body`](Error::body) gives it. Credentials and tokens never appear in it.
+/// Variants with fields may gain more: match them with `..`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -32,6 +35,7 @@ pub enum Error {
     #[error("Authing API error {status_code}{}: {message}{}",
         api_code.map(|c| format!(" (apiCode {c})")).unwrap_or_default(),
         request_id.as_deref().map(|r| format!(" [requestId {r}]")).unwrap_or_default())]
+    #[non_exhaustive]
     Api {
         /// The envelope's `statusCode` (for example 400, 403, 404, 500).
         status_code: i64,
@@ -51,6 +55,7 @@ pub enum Error {
     /// The call ran into one of its time limits, which [`TimeLimit`] names:
     /// one request's `timeout`, or the whole call's `operation_timeout`.
     #[error("timed out: {limit}")]
+    #[non_exhaustive]
     Timeout {
         /// The limit that was reached.
         limit: TimeLimit,
@@ -71,14 +76,15 @@ pub enum Error {
     /// off, or not for this request (a write answered 503). Wait
     /// `retry_after` before calling again.
     #[error(
-        "HTTP {http_status}: the server asked to wait {retry_after:?} before the request is sent again, and it was not; body starts with {body:?}"
+        "HTTP {http_status}: the server asked to wait {retry_after:?} before the request is sent again, and it was not"
     )]
+    #[non_exhaustive]
     RetryAfter {
         /// The HTTP status of the answer (429 or 503).
         http_status: u16,
         /// How long the server asked to wait.
         retry_after: Duration,
-        /// The whole body; its message shows the start.
+        /// The whole body (the message shows its length only).
         body: ResponseBody,
     },
 
@@ -86,6 +92,7 @@ pub enum Error {
     /// [`max_response_bytes`](crate::ManagementClientBuilder::max_response_bytes);
     /// it was not read further.
     #[error("the answer is larger than the limit of {limit} bytes (max_response_bytes); it was not read further")]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: usize,
@@ -100,6 +107,7 @@ pub enum Error {
     #[error(
         "{operation}: the list ended after {seen} of its {total} items; the rest could not be read without skipping or repeating some"
     )]
+    #[non_exhaustive]
     IncompleteList {
         /// The operation walked (`listUsers`).
         operation: String,
@@ -114,6 +122,7 @@ pub enum Error {
     /// key). An item of the [`Subscription`](crate::Subscription), which
     /// goes on reconnecting after it.
     #[error("event subscription to {event_code}: {reason}")]
+    #[non_exhaustive]
     Subscription {
         /// The event code subscribed to.
         event_code: String,
@@ -126,21 +135,23 @@ pub enum Error {
     /// The server answered an HTTP status other than 200 without Authing's
     /// envelope: a gateway's HTML error page, a proxy's own JSON error, a mock
     /// server's validation report.
-    #[error("HTTP {http_status} without an Authing envelope; body starts with {body:?}")]
+    #[error("HTTP {http_status} without an Authing envelope ({body})")]
+    #[non_exhaustive]
     UnexpectedStatus {
         /// The HTTP status of the response.
         http_status: u16,
-        /// The whole body; its message shows the start.
+        /// The whole body (the message shows its length only).
         body: ResponseBody,
     },
 
     /// An HTTP 200 response whose body is not JSON: empty, cut short, or of
     /// another format.
-    #[error("HTTP {http_status}: the response is not JSON ({source}); body starts with {body:?}")]
+    #[error("HTTP {http_status}: the response is not JSON ({source}; {body})")]
+    #[non_exhaustive]
     InvalidJson {
         /// The HTTP status of the response.
         http_status: u16,
-        /// The whole body; its message shows the start.
+        /// The whole body (the message shows its length only).
         body: ResponseBody,
         /// Where the JSON parser stopped.
         #[source]
@@ -151,11 +162,10 @@ pub enum Error {
     /// it, even read leniently (unknown enum values and `null`s are accepted):
     /// Authing's answer and this crate's document disagree. The whole body is
     /// here, so nothing is lost: read it with [`ResponseBody::json`], or call
-    /// the operation untyped (`.json()` instead of `.await` on its builder;
-    /// `.json_items()` instead of `.items()` for a list).
-    #[error(
-        "{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {source}; body starts with {body:?}"
-    )]
+    /// the operation untyped (`.send_untyped()` instead of `.await` on its
+    /// builder; `.json_items()` instead of `.items()` for a list).
+    #[error("{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {source} ({body})")]
+    #[non_exhaustive]
     UnexpectedShape {
         /// The operation called (`getUser`), or the method and path of a raw request.
         operation: String,
@@ -164,7 +174,7 @@ pub enum Error {
         /// Where in the answer it does not fit, such as `data.list[3].status`
         /// (`.` for the answer as a whole).
         path: String,
-        /// The whole body; its message shows the start.
+        /// The whole body (the message shows its length only).
         body: ResponseBody,
         /// What did not fit.
         #[source]
@@ -172,10 +182,88 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The envelope's `statusCode` of an [`Error::Api`] (400, 403, 404, 500, ...).
+    pub fn status_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { status_code, .. } => Some(*status_code),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `apiCode`, the precise error of an [`Error::Api`], when Authing gave one.
+    pub fn api_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { api_code, .. } => *api_code,
+            _ => None,
+        }
+    }
+
+    /// The envelope's `requestId`: quote it when asking Authing for help.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer, for the errors about one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::RetryAfter { http_status, .. }
+            | Error::UnexpectedStatus { http_status, .. }
+            | Error::InvalidJson { http_status, .. }
+            | Error::UnexpectedShape { http_status, .. } => Some(*http_status),
+            Error::Subscription { http_status, .. } => *http_status,
+            _ => None,
+        }
+    }
+
+    /// The whole body of an answer that could not be read as expected.
+    pub fn body(&self) -> Option<&ResponseBody> {
+        match self {
+            Error::RetryAfter { body, .. }
+            | Error::UnexpectedStatus { body, .. }
+            | Error::InvalidJson { body, .. }
+            | Error::UnexpectedShape { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before the call is made again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RetryAfter { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// Whether making the same call again later could succeed: no answer
+    /// (connection, DNS, a body cut short), a time limit, a server asking to
+    /// wait, a server-side failure (HTTP or envelope status 429, 500, 502,
+    /// 503 or 504), or a list that changed while it was walked. Not for what
+    /// would fail the same way again: a refusal of the request, a setting, an
+    /// answer that does not fit its type. The client has already retried
+    /// what its [`RetryPolicy`](crate::RetryPolicy) allows.
+    pub fn is_retryable(&self) -> bool {
+        const PASSING: [i64; 5] = [429, 500, 502, 503, 504];
+        match self {
+            Error::Transport(_) | Error::Timeout { .. } | Error::RetryAfter { .. } | Error::IncompleteList { .. } => {
+                true
+            }
+            Error::Api { status_code, .. } => PASSING.contains(status_code),
+            Error::UnexpectedStatus { http_status, .. } => PASSING.contains(&i64::from(*http_status)),
+            Error::Subscription { http_status, .. } => http_status.is_none_or(|s| PASSING.contains(&i64::from(s))),
+            _ => false,
+        }
+    }
+}
+
 /// The body of an answer that could not be read as expected, kept whole.
 ///
-/// Its `Display` and `Debug` show at most [`BODY_SNIPPET_LIMIT`] bytes, so
-/// that an error message stays readable; the methods give all of it.
+/// Its `Display` and `Debug` show its length, never its bytes: an answer of
+/// this API holds users' emails, phones and names, and errors end up in logs.
+/// The methods give all of it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ResponseBody(Bytes);
 
@@ -202,28 +290,14 @@ impl ResponseBody {
 
 impl std::fmt::Display for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&snippet(&self.0))
+        write!(f, "body of {} bytes, not shown: read it with `.body()`", self.0.len())
     }
 }
 
 impl std::fmt::Debug for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&snippet(&self.0), f)
+        write!(f, "ResponseBody({} bytes)", self.0.len())
     }
-}
-
-/// The start of `body`, cut at a character boundary, for error messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_SNIPPET_LIMIT)]);
-    let mut text = text.into_owned();
-    if body.len() > BODY_SNIPPET_LIMIT {
-        // A multi-byte character cut in half decodes as U+FFFD; drop it.
-        if text.ends_with('\u{FFFD}') {
-            text.pop();
-        }
-        text.push('…');
-    }
-    text
 }
 
 /// Which time limit a call ran into (see [`Error::Timeout`]).

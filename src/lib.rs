@@ -73,14 +73,12 @@ pub use config::{
     DEFAULT_TOKEN_REFRESH_MARGIN, Lang, MAX_DURATION, ManagementClientBuilder, SDK_VERSION,
 };
 pub use envelope::Envelope;
-pub use error::{BODY_SNIPPET_LIMIT, Error, ResponseBody, Result, TimeLimit, TransportError};
+pub use error::{Error, ResponseBody, Result, TimeLimit, TransportError};
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 pub use paging::{DEFAULT_PAGE_CONCURRENCY, Items, MAX_PAGE_SIZE, Page, Pages, Paginated, Resume};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;
-#[doc(hidden)]
-pub use session::{Session, SharedSession};
 
 /// The README's examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]

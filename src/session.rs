@@ -1,5 +1,5 @@
 //! What every request of one client shares: the token cache and the settings
-//! the hooks need. Held behind an `Arc`, so clones of a client share it.
+//! every call needs. Held behind an `Arc`, so clones of a client share it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +10,8 @@ use crate::token::TokenCache;
 use crate::transport::Transport;
 
 /// The state shared by a [`ManagementClient`](crate::ManagementClient) and its clones.
-///
-/// Opaque: it is public only because the generated client names it as its
-/// inner type.
 #[derive(Debug)]
-pub struct Session {
+pub(crate) struct Session {
     pub(crate) tokens: TokenCache,
     pub(crate) transport: Arc<Transport>,
     pub(crate) events: EventSettings,
@@ -30,4 +27,4 @@ impl Session {
 }
 
 /// The inner type of the generated client.
-pub type SharedSession = Arc<Session>;
+pub(crate) type SharedSession = Arc<Session>;

@@ -118,7 +118,7 @@ async fn the_request_timeout_is_told_apart_from_the_operation_timeout() {
     let result = client.get_user().user_id("u1").await;
 
     assert!(
-        matches!(result, Err(Error::Timeout { limit: TimeLimit::Request(t), source: Some(_) }) if t == timeout),
+        matches!(result, Err(Error::Timeout { limit: TimeLimit::Request(t), source: Some(_), .. }) if t == timeout),
         "{result:?}"
     );
 }

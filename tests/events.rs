@@ -227,7 +227,7 @@ async fn a_refused_upgrade_is_an_error_item_and_the_subscription_goes_on() {
 
     for _ in 0..2 {
         match next(&mut events).await {
-            Err(Error::Subscription { http_status: Some(401), event_code, reason }) => {
+            Err(Error::Subscription { http_status: Some(401), event_code, reason, .. }) => {
                 assert_eq!(event_code, "custom.event");
                 assert!(reason.contains("401"), "{reason}");
             }

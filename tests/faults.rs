@@ -127,7 +127,7 @@ async fn html_error_page() -> Outcome {
         serving(GET_USER, |_| Reply::Bytes(response(502, &[], b"<html><h1>502 Bad Gateway</h1></html>"))).await;
     let result = get_user(&client(&server)).await?;
     check!(
-        matches!(&result, Err(Error::UnexpectedStatus { http_status: 502, body }) if body.text().contains("Bad Gateway")),
+        matches!(&result, Err(Error::UnexpectedStatus { http_status: 502, body, .. }) if body.text().contains("Bad Gateway")),
         "a gateway's page should be an unexpected status with its body: {result:?}"
     );
     Ok(())
@@ -405,7 +405,7 @@ async fn huge_body_undeclared() -> Outcome {
     let client = builder(&server.uri).timeout(Duration::from_secs(10)).max_response_bytes(limit).build().unwrap();
     let result = get_user(&client).await?;
     check!(
-        matches!(result, Err(Error::ResponseTooLarge { limit: l }) if l == limit),
+        matches!(result, Err(Error::ResponseTooLarge { limit: l, .. }) if l == limit),
         "an answer of unknown length past the limit: {result:?}"
     );
     let untyped = within(client.get_user().user_id("u1").send_untyped().into_future()).await?;

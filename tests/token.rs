@@ -188,7 +188,7 @@ async fn a_rejected_token_request_is_an_api_error_with_its_codes() {
     let error = client.get_user().user_id("u1").await.unwrap_err();
 
     match error {
-        authing::Error::Api { status_code, api_code, message, request_id } => {
+        authing::Error::Api { status_code, api_code, message, request_id, .. } => {
             assert_eq!(status_code, 400);
             assert_eq!(api_code, Some(1600));
             assert_eq!(message, "accessKeySecret is wrong");

@@ -136,10 +136,12 @@ fn progenitor_takes(spec: &OpenAPI, options: Options) -> bool {
 
 /// The generator's crates and the versions that go together: progenitor's
 /// three move as one, and typify is the one progenitor-impl generates with,
-/// whose type space `envelope.rs` and `paging.rs` read. Pinned exactly in
-/// `Cargo.toml` (progenitor-client) and `codegen/Cargo.toml` (progenitor,
-/// typify); an upgrade changes all of them and this table, and the test
-/// below says which one drifted.
+/// whose type space `envelope.rs` and `paging.rs` read. progenitor and
+/// typify are pinned exactly in `codegen/Cargo.toml`; the crate asks for
+/// progenitor-client by a range (`Cargo.toml`), as the code generated uses
+/// only its public items, and `Cargo.lock` holds it at the version here. An
+/// upgrade changes all of them and this table, and the test below says
+/// which one drifted.
 pub const GENERATOR_VERSIONS: &[(&str, &str)] =
     &[("progenitor", "0.15.1"), ("progenitor-impl", "0.15.1"), ("progenitor-client", "0.15.1"), ("typify", "0.8.0")];
 

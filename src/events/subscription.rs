@@ -19,7 +19,10 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::deadline::later;
-use crate::error::{BODY_SNIPPET_LIMIT, Error, Result};
+use crate::error::{Error, Result};
+
+/// How many bytes of a refused upgrade's answer its error shows.
+const REFUSAL_SHOWN: usize = 256;
 
 /// How a subscription keeps its connection alive and replaces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,7 +303,8 @@ impl State {
             Ok(Err(tungstenite::Error::Http(response))) => {
                 let status = response.status().as_u16();
                 let body = response.body().as_deref().unwrap_or_default();
-                let body = String::from_utf8_lossy(&body[..body.len().min(BODY_SNIPPET_LIMIT)]);
+                // The event host's own refusal, not users' data: its start helps.
+                let body = String::from_utf8_lossy(&body[..body.len().min(REFUSAL_SHOWN)]);
                 let hint = if matches!(status, 401 | 403) { " (is the access key right?)" } else { "" };
                 Err(failed(Some(status), format!("the upgrade was refused with HTTP {status}{hint}: {body:?}")))
             }

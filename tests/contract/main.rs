@@ -185,7 +185,7 @@ async fn a_request_missing_a_required_field_is_rejected_with_the_mocks_reason() 
     let error = client.raw(reqwest::Method::POST, "/api/v3/create-role").body(&json!({})).await.unwrap_err();
 
     match &error {
-        Error::UnexpectedStatus { http_status: 422, body } => {
+        Error::UnexpectedStatus { http_status: 422, body, .. } => {
             assert!(body.text().contains("must have required property 'code'"), "{body}");
         }
         other => panic!("expected Error::UnexpectedStatus with HTTP 422, got {other:?}"),
