@@ -17,12 +17,10 @@ async fn main() -> Result<(), Error> {
     // 2. List users, ten per page.
     let page = client
         .list_users()
-        .body(types::ListUsersRequestDto {
-            options: Some(types::ListUsersOptionsDto {
-                pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
-                ..Default::default()
-            }),
-            ..Default::default()
+        .body_map(|body| {
+            body.options(
+                types::ListUsersOptionsDto::builder().pagination(types::PaginationDto::builder().page(1).limit(10)),
+            )
         })
         .await?;
     println!("\nusers: {} in the pool, {} on this page", page.total_count, page.list.len());
@@ -41,8 +39,8 @@ async fn main() -> Result<(), Error> {
         .body(
             types::CreateRoleDto::builder()
                 .code("quickstart-role")
-                .description(Some("Created by the authing Rust SDK quick start".to_string()))
-                .namespace(Some("default".to_string())),
+                .description("Created by the authing Rust SDK quick start")
+                .namespace("default"),
         )
         .await?;
     println!("\nrole created: code {}, id {}, namespace {}", role.code, role.id, role.namespace);

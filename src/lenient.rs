@@ -4,7 +4,7 @@
 //!
 //! - [`open_enum!`]: every enum that can appear in an answer reads any string;
 //!   a value the document lists is its variant, any other is kept in
-//!   `Unknown(String)` and written back unchanged.
+//!   `Unknown(`[`Unrecognized`]`)` and written back unchanged.
 //! - [`null_as_default`]: a list or map that is `null` or absent is empty.
 
 use serde::{Deserialize, Deserializer};
@@ -18,9 +18,50 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// A value of an open enum that this version of the crate does not know,
+/// kept as Authing sent it: read it with [`as_str`](Unrecognized::as_str)
+/// or `Display`.
+///
+/// It cannot be made or matched as a string on purpose: code that looks for
+/// a value (`Unknown(v) if v == "syncTask"`) would silently stop matching the
+/// day a new version knows it. Compare the enum instead, made from the
+/// string: `status == UserDtoStatus::from("syncTask")` holds before and after.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Unrecognized(pub(crate) String);
+
+impl Unrecognized {
+    /// The value as Authing sent it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Unrecognized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Unrecognized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Unrecognized {
+    fn schema_name() -> String {
+        "Unrecognized".into()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        String::json_schema(generator)
+    }
+}
+
 /// Implements an open enum: its value as text, serde both ways, and
 /// conversions from strings, for an enum with unit variants and a last
-/// variant `Unknown(String)`.
+/// variant `Unknown(Unrecognized)`.
 ///
 /// One line per enum in the generated code; everything else is here, once.
 macro_rules! open_enum {
@@ -30,7 +71,7 @@ macro_rules! open_enum {
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $value,)*
-                    Self::Unknown(value) => value,
+                    Self::Unknown(value) => value.as_str(),
                 }
             }
 
@@ -50,7 +91,7 @@ macro_rules! open_enum {
             fn from(value: &str) -> Self {
                 match value {
                     $($value => Self::$variant,)*
-                    other => Self::Unknown(other.to_string()),
+                    other => Self::Unknown($crate::lenient::Unrecognized(other.to_string())),
                 }
             }
         }
@@ -59,7 +100,7 @@ macro_rules! open_enum {
             fn from(value: ::std::string::String) -> Self {
                 match value.as_str() {
                     $($value => Self::$variant,)*
-                    _ => Self::Unknown(value),
+                    _ => Self::Unknown($crate::lenient::Unrecognized(value)),
                 }
             }
         }

@@ -18,12 +18,8 @@
 //!
 //! let page = client
 //!     .list_users()
-//!     .body(types::ListUsersRequestDto {
-//!         options: Some(types::ListUsersOptionsDto {
-//!             pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
-//!             ..Default::default()
-//!         }),
-//!         ..Default::default()
+//!     .body_map(|body| {
+//!         body.options(types::ListUsersOptionsDto::builder().pagination(types::PaginationDto::builder().page(1).limit(10)))
 //!     })
 //!     .await?;
 //! println!("{} users", page.total_count);
@@ -46,6 +42,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod body;
 mod call;
 mod client;
 mod config;
@@ -76,6 +73,7 @@ pub use envelope::Envelope;
 pub use error::{Error, ResponseBody, Result, TimeLimit, TransportError};
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
+pub use lenient::Unrecognized;
 pub use paging::{DEFAULT_PAGE_CONCURRENCY, Items, MAX_PAGE_SIZE, Page, Pages, Paginated, Resume};
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;

@@ -198,7 +198,7 @@ async fn unavailable_read_then_up() -> Outcome {
     })
     .await;
     let client = client(&server);
-    let call = client.is_user_exists().body_map(|b| b.username(Some("alice".to_string())));
+    let call = client.is_user_exists().body_map(|b| b.username("alice"));
     let result = within(call.into_future()).await?;
     check!(result.is_ok(), "a read answered 503 should be sent again: {result:?}");
     let bodies: Vec<_> = server.received_on(IS_USER_EXISTS).into_iter().map(|r| r.body).collect();

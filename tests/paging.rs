@@ -230,7 +230,7 @@ async fn body_options_pagination() {
     walks_three_pages(
         "/api/v3/list-users",
         "POST",
-        |client| async move { page_sizes!(client.list_users().body_map(|b| b.keywords(Some("k".to_string())))) },
+        |client| async move { page_sizes!(client.list_users().body_map(|b| b.keywords("k"))) },
         |r| body_has(r, "/keywords", "k"),
     )
     .await;
@@ -241,7 +241,7 @@ async fn body_pagination() {
     walks_three_pages(
         "/api/v3/get-user-action-logs",
         "POST",
-        |client| async move { page_sizes!(client.get_user_action_logs().body_map(|b| b.user_id(Some("u1".to_string())))) },
+        |client| async move { page_sizes!(client.get_user_action_logs().body_map(|b| b.user_id("u1"))) },
         |r| body_has(r, "/userId", "u1"),
     )
     .await;
@@ -511,7 +511,7 @@ async fn pages_as_the_real_service_sends_them_are_read_whole() {
         users.iter().map(|u| u.user_id.as_str()).collect::<Vec<_>>(),
         ["u0", "u1", "u2", "u3", "u4", "u5", "u6"]
     );
-    assert_eq!(users[4].status, authing::types::UserDtoStatus::Unknown("Deleted".into()));
+    assert_eq!(users[4].status, authing::types::UserDtoStatus::from("Deleted"));
     assert!(users[0].phone.is_none());
 }
 
@@ -664,7 +664,7 @@ async fn a_concurrent_walk_asks_for_every_page_once_with_the_filters() {
     let server = user_list(UserList::default()).await;
 
     let client = client(&server);
-    let request = client.list_users().body_map(|b| b.keywords(Some("k".to_string())));
+    let request = client.list_users().body_map(|b| b.keywords("k"));
     let users: Vec<_> = request.items().try_collect().await.unwrap();
 
     assert_eq!(users.len(), 237);

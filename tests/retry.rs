@@ -122,7 +122,7 @@ async fn a_post_that_only_reads_answered_503_is_sent_again() {
         .await;
     let client = builder(server.uri()).retry(quick_retries()).build().unwrap();
 
-    let answer = client.is_user_exists().body_map(|b| b.username(Some("alice".to_string()))).await.unwrap();
+    let answer = client.is_user_exists().body_map(|b| b.username("alice")).await.unwrap();
 
     assert!(answer.exists);
     assert_eq!(requests_to(&server, on).await.len(), 2);

@@ -63,3 +63,40 @@ async fn an_untyped_call_and_a_raw_one_take_the_same_words() {
     assert_eq!(typed.n, 1);
     assert_eq!(raw, json!({"n": 1}));
 }
+
+#[tokio::test]
+async fn body_setters_take_plain_values_and_a_body_missing_required_fields_names_every_one() {
+    let server = own_server().await;
+    let client = builder(server.uri()).build().unwrap();
+
+    let error = client
+        .create_department()
+        .body_map(|department| department.name("Sales").description("the sales team").post_id_list(["p1", "p2"]))
+        .await
+        .unwrap_err();
+
+    let authing::Error::InvalidRequest(why) = &error else { panic!("{error:?}") };
+    assert!(why.starts_with("createDepartment: CreateDepartmentReqDto: "), "{why}");
+    for field in ["metadata", "organization_code", "parent_department_id"] {
+        assert!(why.contains(&format!("{field} (required) is not set")), "{field}: {why}");
+    }
+    assert!(!why.contains("name (required)"), "{why}");
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
+}
+
+#[tokio::test]
+async fn a_body_made_with_plain_values_is_sent_as_the_document_says() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v3/add-group-members"))
+        .and(wiremock::matchers::body_json(json!({"code": "admins", "userIds": ["a", "b"]})))
+        .respond_with(ok(json!({"success": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).build().unwrap();
+
+    let ids = vec!["a", "b"];
+    client.add_group_members().body_map(|body| body.code("admins").user_ids(ids)).await.unwrap();
+}

@@ -45,12 +45,10 @@ async fn list_users_posts_the_pagination_options() {
 
     let page = client(&server)
         .list_users()
-        .body(types::ListUsersRequestDto {
-            options: Some(types::ListUsersOptionsDto {
-                pagination: Some(types::PaginationDto { page: Some(1), limit: Some(10) }),
-                ..Default::default()
-            }),
-            ..Default::default()
+        .body_map(|body| {
+            body.options(
+                types::ListUsersOptionsDto::builder().pagination(types::PaginationDto::builder().page(1).limit(10)),
+            )
         })
         .await
         .unwrap();
@@ -75,7 +73,7 @@ async fn create_role_posts_only_the_fields_given() {
 
     let created = client(&server)
         .create_role()
-        .body_map(|body| body.code("role1").description(Some("desc".into())).namespace(Some("default".into())))
+        .body_map(|body| body.code("role1").description("desc").namespace("default"))
         .await
         .unwrap();
 

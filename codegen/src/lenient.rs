@@ -4,7 +4,7 @@
 //! typify has no switch for either of these, so its output is rewritten here:
 //!
 //! - **open enums**: every string enum that can appear in an answer gets an
-//!   `Unknown(String)` variant holding any value the document does not list.
+//!   `Unknown(Unrecognized)` variant holding any value the document does not list.
 //!   Its serde and conversion impls are replaced by one line per enum,
 //!   `crate::lenient::open_enum!(Name { Variant => "value", ... })`, a macro of the
 //!   runtime, so the code per enum stays as small as typify's. Enums only ever
@@ -138,7 +138,7 @@ fn is_conversion_of(imp: &ItemImpl, open: &BTreeSet<String>) -> bool {
 }
 
 /// Opens one enum: no `Copy` and no derived serde (the macro implements both
-/// sides), an `Unknown(String)` variant, and the macro call that implements it.
+/// sides), an `Unknown(Unrecognized)` variant, and the macro call that implements it.
 fn open_enum(e: &mut ItemEnum, documented: &BTreeSet<BTreeSet<String>>) -> Result<Item, String> {
     let name = e.ident.clone();
     if let Some(attr) = e.attrs.iter().find(|a| a.path().is_ident("serde")) {
@@ -183,7 +183,7 @@ fn open_enum(e: &mut ItemEnum, documented: &BTreeSet<BTreeSet<String>>) -> Resul
     }
     e.variants.push(parse_quote! {
         /// A value this version of the SDK does not know, kept as Authing sent it.
-        Unknown(::std::string::String)
+        Unknown(crate::Unrecognized)
     });
     Ok(parse_quote!(crate::lenient::open_enum!(#name { #(#arms),* });))
 }

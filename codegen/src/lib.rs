@@ -18,6 +18,7 @@ mod locate;
 mod names;
 mod operation;
 mod paging;
+mod setters;
 mod surface;
 
 use std::collections::BTreeSet;
@@ -81,6 +82,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
     let mut file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
+    setters::rewrite(&mut file)?;
     builders::rewrite(&mut file)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);

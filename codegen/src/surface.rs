@@ -285,8 +285,11 @@ fn changed(key: &str, old: &str, now: &str) -> Change {
         Some(_) if !member && old.starts_with("open") != now.starts_with("open") => {
             change(Impact::Breaking, ": open enums have an `Unknown` variant and no `Copy`")
         }
+        Some("enum") if !member && now.contains("non_exhaustive") && !old.contains("non_exhaustive") => {
+            change(Impact::Breaking, ": exhaustive matches of it no longer compile")
+        }
         Some(_) if !member && now.contains("non_exhaustive") && !old.contains("non_exhaustive") => {
-            change(Impact::Breaking, ": struct literals and exhaustive matches of it no longer compile")
+            change(Impact::Breaking, ": struct literals and exhaustive patterns of it no longer compile")
         }
         Some(_) if !member => change(Impact::Added, ""),
         Some(_) if head(old) != head(now) => change(Impact::Breaking, ": another type"),

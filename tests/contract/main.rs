@@ -198,11 +198,8 @@ async fn a_typed_call_gets_typed_data_from_the_mock() {
     let client = mock_client();
 
     let user = client.get_user().user_id("u1").with_custom_data(true).await.unwrap();
-    let role = client
-        .create_role()
-        .body(types::CreateRoleDto::builder().code("role1").description(Some("desc".to_string())))
-        .await
-        .unwrap();
+    let role =
+        client.create_role().body(types::CreateRoleDto::builder().code("role1").description("desc")).await.unwrap();
 
     // Prism answers the document's examples, or a value of each field's type.
     assert_eq!(user.status, types::UserDtoStatus::Suspended);

@@ -1,0 +1,228 @@
+//! The builders of the generated types (`types::builder`), as a Rust user
+//! would set a body by hand:
+//!
+//! - an optional field's setter takes the value itself
+//!   (`.description("Administrators")`), not an `Option`;
+//! - a list field's setter takes any iterator of values that convert to its
+//!   items (`.user_ids(["a", "b"])`);
+//! - a builder with required fields unset names every one of them, with its
+//!   type, rather than the first it finds; their setters say "Required.".
+//!
+//! Every generated type is `#[non_exhaustive]`, so that a field or a value
+//! Authing adds does not break users' code: these builders are how a body (or
+//! an answer, in a test) is made.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use quote::quote;
+use syn::{Expr, ImplItem, Item, ItemImpl, Type, WherePredicate, parse_quote};
+
+/// Rewrites the `types` module of `file`.
+pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("progenitor's output has no `types` module")?;
+    for item in types.iter_mut() {
+        match item {
+            Item::Struct(s) => s.attrs.push(parse_quote!(#[non_exhaustive])),
+            Item::Enum(e) => e.attrs.push(parse_quote!(#[non_exhaustive])),
+            _ => {}
+        }
+    }
+    let builders = types
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or("typify's output has no `types::builder` module")?;
+    let required = required_fields(builders);
+    let none = BTreeSet::new();
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        match &imp.trait_ {
+            None => setters(imp, required.get(&self_name(imp)).unwrap_or(&none))?,
+            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "Default") => required_default(imp),
+            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "TryFrom") => every_unset(imp)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The name of the type an impl is of (`CreateRoleDto`).
+fn self_name(imp: &ItemImpl) -> String {
+    match &*imp.self_ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// `Default`: a required field starts as `Err("no value supplied for x")`;
+/// it says so in the words the error will use.
+fn required_default(imp: &mut ItemImpl) {
+    let Some(ImplItem::Fn(f)) = imp.items.first_mut() else { return };
+    let Some(syn::Stmt::Expr(Expr::Struct(init), _)) = f.block.stmts.last_mut() else { return };
+    for field in init.fields.iter_mut() {
+        let syn::Member::Named(name) = &field.member else { continue };
+        if let Expr::Call(call) = &field.expr
+            && matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err"))
+        {
+            let message = format!("{name} (required) is not set");
+            field.expr = parse_quote!(Err(#message.to_string()));
+        }
+    }
+}
+
+/// The fields each builder's `Default` leaves unset (`Err(..)`): the required ones, by builder.
+fn required_fields(builders: &[Item]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in builders {
+        let Item::Impl(imp) = item else { continue };
+        let is_default =
+            imp.trait_.as_ref().is_some_and(|(p, _)| p.segments.last().is_some_and(|s| s.ident == "Default"));
+        if !is_default {
+            continue;
+        }
+        let Some(ImplItem::Fn(f)) = imp.items.first() else { continue };
+        let Some(syn::Stmt::Expr(Expr::Struct(init), _)) = f.block.stmts.last() else { continue };
+        for field in &init.fields {
+            if let (syn::Member::Named(field_name), Expr::Call(call)) = (&field.member, &field.expr)
+                && matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err"))
+            {
+                out.entry(self_name(imp)).or_default().insert(field_name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The setters of one builder: plain values for optional fields, any
+/// iterator for lists, and which fields are `required`.
+fn setters(imp: &mut ItemImpl, required: &BTreeSet<String>) -> Result<(), String> {
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        let doc = match required.contains(&f.sig.ident.to_string()) {
+            true => "Required: a body without it is refused, naming it, before anything is sent.",
+            false => "Optional.",
+        };
+        f.attrs.push(parse_quote!(#[doc = #doc]));
+        let Some(target) = target_type(f) else { continue };
+        let name = f.sig.ident.clone();
+        let message = format!("error converting supplied value for {name}: {{e}}");
+        let (optional, inner) = match single_argument(&target, "Option") {
+            Some(inner) => (true, inner.clone()),
+            None => (false, target.clone()),
+        };
+        let wrap = if optional { quote!(.map(::std::option::Option::Some)) } else { quote!() };
+        let attrs = std::mem::take(&mut f.attrs);
+        *f = match single_argument(&inner, "Vec") {
+            Some(item) => parse_quote! {
+                #(#attrs)*
+                pub fn #name<T>(mut self, value: T) -> Self
+                where
+                    T: ::std::iter::IntoIterator,
+                    T::Item: ::std::convert::TryInto<#item>,
+                    <T::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display,
+                {
+                    self.#name = value
+                        .into_iter()
+                        .map(::std::convert::TryInto::try_into)
+                        .collect::<::std::result::Result<::std::vec::Vec<#item>, _>>()
+                        #wrap
+                        .map_err(|e| format!(#message));
+                    self
+                }
+            },
+            None if optional => parse_quote! {
+                #(#attrs)*
+                pub fn #name<T>(mut self, value: T) -> Self
+                where
+                    T: ::std::convert::TryInto<#inner>,
+                    T::Error: ::std::fmt::Display,
+                {
+                    self.#name = value.try_into().map(::std::option::Option::Some).map_err(|e| format!(#message));
+                    self
+                }
+            },
+            None => {
+                f.attrs = attrs;
+                continue;
+            }
+        };
+    }
+    Ok(())
+}
+
+/// `U` of a setter's `where T: TryInto<U>`.
+fn target_type(f: &syn::ImplItemFn) -> Option<Type> {
+    f.sig.generics.where_clause.as_ref()?.predicates.iter().find_map(|predicate| {
+        let WherePredicate::Type(bound) = predicate else { return None };
+        bound.bounds.iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else { return None };
+            let last = t.path.segments.last()?;
+            if last.ident != "TryInto" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(ty) => Some(ty.clone()),
+                _ => None,
+            })
+        })
+    })
+}
+
+/// `T` of `Name<T>`.
+fn single_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// `TryFrom<builder::X> for X`: every field unset or refused is named, not
+/// only the first.
+fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
+    let name = self_name(imp);
+    let Some(f) = imp.items.iter_mut().find_map(|item| match item {
+        ImplItem::Fn(f) => Some(f),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let Some(syn::Stmt::Expr(Expr::Call(ok), _)) = f.block.stmts.last() else { return Ok(()) };
+    let Some(Expr::Struct(init)) = ok.args.first() else { return Ok(()) };
+    let fields: Vec<syn::Ident> = init
+        .fields
+        .iter()
+        .filter_map(|field| match &field.member {
+            syn::Member::Named(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let Type::Path(_) = &*imp.self_ty else { return Err(format!("TryFrom for {name}: not a path")) };
+    let check: syn::Stmt = parse_quote! {
+        if let ::std::option::Option::Some(why) =
+            crate::body::refused(#name, &[#(value.#fields.as_ref().err()),*])
+        {
+            return ::std::result::Result::Err(why.into());
+        }
+    };
+    f.block.stmts.insert(0, check);
+    Ok(())
+}
