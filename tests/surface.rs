@@ -100,3 +100,17 @@ async fn a_body_made_with_plain_values_is_sent_as_the_document_says() {
     let ids = vec!["a", "b"];
     client.add_group_members().body_map(|body| body.code("admins").user_ids(ids)).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_enum_value_it_does_not_take_is_named_with_the_values_it_takes() {
+    let server = own_server().await;
+    let client = builder(server.uri()).build().unwrap();
+
+    let error = client.get_user().user_id("u1").user_id_type("Email").await.unwrap_err();
+
+    let authing::Error::InvalidRequest(why) = &error else { panic!("{error:?}") };
+    assert!(why.starts_with("getUser: "), "{why}");
+    assert!(why.contains(r#""Email" is not a value of GetUserUserIdType"#), "{why}");
+    assert!(why.contains(r#""email""#) && why.contains(r#""user_id""#), "{why}");
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
+}

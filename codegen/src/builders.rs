@@ -15,10 +15,13 @@
 //! Every rewrite checks the shape it expects and fails generation, naming
 //! what changed, when progenitor writes something else.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use syn::{FnArg, GenericParam, Generics, ImplItem, Item, ItemImpl, ReturnType, Stmt, Type, parse_quote};
 
-/// Rewrites the builders and the client's operation methods of `file`.
-pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
+/// Rewrites the builders and the client's operation methods of `file`;
+/// `calls` says, by method, what a call gives and how it is made (see [`call_docs`]).
+pub(crate) fn rewrite(file: &mut syn::File, calls: &BTreeMap<String, String>) -> Result<(), String> {
     let mut operations = 0;
     for item in &mut file.items {
         match item {
@@ -38,7 +41,7 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
                 }
             }
             Item::Impl(imp) if is_operations_impl(imp) => {
-                operations += operation_methods(imp)?;
+                operations += operation_methods(imp, calls)?;
             }
             _ => {}
         }
@@ -73,12 +76,27 @@ fn returns_builder(output: &ReturnType) -> bool {
     matches!(output, ReturnType::Type(_, ty) if matches!(&**ty, Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "builder")))
 }
 
-/// The operation methods, moved to `ManagementClient`; how many there are.
-fn operation_methods(imp: &mut ItemImpl) -> Result<usize, String> {
+/// The operation methods, moved to `ManagementClient`, each with its call's
+/// doc in place of progenitor's example; how many there are.
+fn operation_methods(imp: &mut ItemImpl, calls: &BTreeMap<String, String>) -> Result<usize, String> {
     imp.self_ty = parse_quote!(crate::ManagementClient);
     let mut count = 0;
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
+        let function = f.sig.ident.to_string();
+        let call = calls.get(&function).ok_or_else(|| format!("no operation has the method {function}"))?;
+        for attr in &mut f.attrs {
+            let syn::Meta::NameValue(doc) = &mut attr.meta else { continue };
+            if !doc.path.is_ident("doc") {
+                continue;
+            }
+            let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &doc.value else { continue };
+            let text = text.value();
+            // progenitor's example ends the doc: `.send().await` on the raw answer.
+            let kept = text.find("```ignore\nlet response = ").map_or(text.as_str(), |at| &text[..at]);
+            let kept = format!("{}\n\n{call}", kept.trim_end());
+            doc.value = parse_quote!(#kept);
+        }
         let ReturnType::Type(_, ty) = &mut f.sig.output else { continue };
         let Type::Path(path) = &mut **ty else { continue };
         let last = path.path.segments.last_mut().ok_or("an empty return type")?;
@@ -109,9 +127,47 @@ fn owned_builder_impl(imp: &mut ItemImpl) -> Result<(), String> {
             client.ty = parse_quote!(super::Client);
         } else if f.sig.ident == "send" {
             into_request(f).map_err(|why| format!("builder {name}: {why}"))?;
+        } else {
+            say_why_a_conversion_failed(f);
         }
     }
     Ok(())
+}
+
+/// A setter's `map_err(|_| "conversion to `T` for x failed")` keeps the
+/// conversion's own error, which names the value (and, for an enum, the
+/// values it takes).
+fn say_why_a_conversion_failed(f: &mut syn::ImplItemFn) {
+    struct Closures(bool);
+    impl syn::visit_mut::VisitMut for Closures {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let Some(syn::Expr::Closure(closure)) = call.args.first() else { return };
+            if call.method != "map_err" || !matches!(closure.inputs.first(), Some(syn::Pat::Wild(_))) {
+                return;
+            }
+            let syn::Expr::MethodCall(to_string) = &*closure.body else {
+                let syn::Expr::Block(block) = &*closure.body else { return };
+                let Some(syn::Stmt::Expr(syn::Expr::MethodCall(to_string), None)) = block.block.stmts.last() else {
+                    return;
+                };
+                let what = to_string.receiver.clone();
+                call.args[0] = parse_quote!(|e| format!("{}: {e}", #what));
+                self.0 = true;
+                return;
+            };
+            let what = to_string.receiver.clone();
+            call.args[0] = parse_quote!(|e| format!("{}: {e}", #what));
+            self.0 = true;
+        }
+    }
+    let mut closures = Closures(false);
+    syn::visit_mut::VisitMut::visit_block_mut(&mut closures, &mut f.block);
+    if closures.0
+        && let Some(where_clause) = &mut f.sig.generics.where_clause
+    {
+        where_clause.predicates.push(parse_quote!(V::Error: ::std::fmt::Display));
+    }
 }
 
 /// progenitor's `send()`, cut where the request is built: everything from
@@ -146,4 +202,56 @@ fn drop_lifetime(generics: &mut Generics) {
         generics.lt_token = None;
         generics.gt_token = None;
     }
+}
+
+/// What each operation's method says of its call, by method: what `.await`
+/// gives, what `.items()` yields, and an example with the required
+/// parameters and body fields only.
+pub(crate) fn call_docs(
+    operations: &[crate::operation::Operation],
+    envelopes: &BTreeMap<String, crate::envelope::Envelope>,
+    paging: &crate::paging::Found,
+    body_required: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<BTreeMap<String, String>, String> {
+    let shown = |ty: &str| -> Result<String, String> {
+        let parsed: Type = syn::parse_str(ty).map_err(|e| format!("type {ty}: {e}"))?;
+        let shown = crate::surface::show(&parsed);
+        // A type of this crate links to its page; `Vec<..>` and the like are shown as they are.
+        Ok(match shown.chars().all(|c| c.is_alphanumeric() || c == '_') && !shown.starts_with("serde_json") {
+            true => format!("[`{shown}`](crate::types::{shown})"),
+            false => format!("`{shown}`"),
+        })
+    };
+    let mut out = BTreeMap::new();
+    for op in operations {
+        let envelope = envelopes.get(&op.response).ok_or_else(|| format!("no envelope {}", op.response))?;
+        let data = match &envelope.data {
+            Some(data) => shown(data)?,
+            None => format!("the whole envelope, [`{0}`](crate::types::{0})", op.response),
+        };
+        let mut doc = format!("`.await` (or `.send().await`) gives {data}");
+        let items = paging.paginated.get(&op.id).map(|paging| match &paging.answer {
+            Ok(list) => shown(&list.item),
+            Err(_) => Ok("`serde_json::Value` (the document types no list here)".to_string()),
+        });
+        if let Some(item) = items.transpose()? {
+            doc.push_str(&format!(
+                "; `.items()` ([`Paginated`](crate::Paginated)) yields every {item} of the list, page after page"
+            ));
+        }
+        doc.push_str(".\n\n```ignore\nlet data = client.");
+        doc.push_str(&op.function);
+        doc.push_str("()");
+        for (setter, _) in &op.required {
+            doc.push_str(&format!("\n    .{setter}({setter})"));
+        }
+        let fields = op.body.as_ref().and_then(|body| body_required.get(body));
+        if let Some(fields) = fields.filter(|fields| !fields.is_empty()) {
+            let set: Vec<String> = fields.iter().map(|field| format!(".{field}({field})")).collect();
+            doc.push_str(&format!("\n    .body_map(|body| body{})", set.join("")));
+        }
+        doc.push_str("\n    .await?;\n```");
+        out.insert(op.function.clone(), doc);
+    }
+    Ok(out)
 }

@@ -82,8 +82,9 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     // Laid out in lines: the compiler and rustdoc find a column by scanning its
     // line from the start, so one 6 MB line made every lookup cost the whole file.
     let mut file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
-    setters::rewrite(&mut file)?;
-    builders::rewrite(&mut file)?;
+    let body_required = setters::rewrite(&mut file)?;
+    let calls = builders::call_docs(&operations, &envelopes, &paging, &body_required)?;
+    builders::rewrite(&mut file, &calls)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);

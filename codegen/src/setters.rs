@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::quote;
 use syn::{Expr, ImplItem, Item, ItemImpl, Type, WherePredicate, parse_quote};
 
-/// Rewrites the `types` module of `file`.
-pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
+/// Rewrites the `types` module of `file`; the required fields of each
+/// type's builder, by type.
+pub(crate) fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
     let types = file
         .items
         .iter_mut()
@@ -31,6 +32,14 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
         match item {
             Item::Struct(s) => s.attrs.push(parse_quote!(#[non_exhaustive])),
             Item::Enum(e) => e.attrs.push(parse_quote!(#[non_exhaustive])),
+            Item::Impl(imp)
+                if imp
+                    .trait_
+                    .as_ref()
+                    .is_some_and(|(p, _)| p.segments.last().is_some_and(|s| s.ident == "FromStr")) =>
+            {
+                name_the_values(imp)
+            }
             _ => {}
         }
     }
@@ -52,7 +61,34 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
             _ => {}
         }
     }
-    Ok(())
+    Ok(required)
+}
+
+/// A closed enum's `FromStr`: a value it does not take is named, with the
+/// values it takes, instead of "invalid value".
+fn name_the_values(imp: &mut ItemImpl) {
+    let name = self_name(imp);
+    let Some(f) = imp.items.iter_mut().find_map(|item| match item {
+        ImplItem::Fn(f) => Some(f),
+        _ => None,
+    }) else {
+        return;
+    };
+    let Some(syn::Stmt::Expr(Expr::Match(m), _)) = f.block.stmts.last_mut() else { return };
+    let values: Vec<String> = m
+        .arms
+        .iter()
+        .filter_map(|arm| match &arm.pat {
+            syn::Pat::Lit(syn::PatLit { lit: syn::Lit::Str(value), .. }) => Some(format!("{:?}", value.value())),
+            _ => None,
+        })
+        .collect();
+    let Some(fallback) = m.arms.iter_mut().find(|arm| matches!(arm.pat, syn::Pat::Wild(_))) else { return };
+    if values.is_empty() {
+        return;
+    }
+    let tail = format!(" is not a value of {name}, which takes {}", values.join(", "));
+    *fallback.body = parse_quote!(Err(format!("{value:?}{}", #tail).into()));
 }
 
 /// The name of the type an impl is of (`CreateRoleDto`).

@@ -350,7 +350,7 @@ fn single_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
 }
 
 /// A type as a user writes it: the last segment of each path (`Option<Vec<UserDto>>`).
-fn show(ty: &Type) -> String {
+pub(crate) fn show(ty: &Type) -> String {
     match ty {
         Type::Path(path) => {
             let Some(last) = path.path.segments.last() else { return String::new() };
