@@ -35,7 +35,8 @@
 //! `operation_timeout`), `transport` (in-flight and size limits, retries),
 //! `retry` (what is sent again: reads and writes apart), `failure` (what goes
 //! wrong inside a call before it is an [`Error`]), `envelope`, `error`,
-//! `lenient` (open enums, `null` lists), `paging` (lists walked as streams,
+//! `lenient` (open enums, `null` lists), `body` (what the types' builders
+//! report when a body is refused), `paging` (lists walked as streams,
 //! pages fetched at once), `events` (subscriptions that heal themselves,
 //! publishing) and `raw` (calls to paths the document lacks).
 

@@ -110,7 +110,7 @@ async fn an_enum_value_it_does_not_take_is_named_with_the_values_it_takes() {
 
     let authing::Error::InvalidRequest(why) = &error else { panic!("{error:?}") };
     assert!(why.starts_with("getUser: "), "{why}");
-    assert!(why.contains(r#""Email" is not a value of GetUserUserIdType"#), "{why}");
+    assert!(why.contains(r#""Email" is not a value of UserIdType"#), "{why}");
     assert!(why.contains(r#""email""#) && why.contains(r#""user_id""#), "{why}");
     assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
 }

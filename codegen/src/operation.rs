@@ -65,7 +65,7 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 })
                 .map(|parameter| {
                     let data = parameter.parameter_data_ref();
-                    (method_name(&data.name), sample_literal(&data.format))
+                    (method_name(&data.name), sample_literal(spec, &data.format))
                 })
                 .collect();
             let query = op
@@ -115,10 +115,19 @@ fn schema_name(schema: &ReferenceOr<openapiv3::Schema>) -> Option<String> {
 
 /// A Rust literal that a builder setter takes for a parameter of this schema,
 /// valid for it: the first value of an enum, a plain value otherwise.
-fn sample_literal(schema: &openapiv3::ParameterSchemaOrContent) -> Result<String, String> {
+fn sample_literal(spec: &OpenAPI, schema: &openapiv3::ParameterSchemaOrContent) -> Result<String, String> {
     use openapiv3::{SchemaKind, Type};
-    let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = schema else {
-        return Err("the parameter's schema is not inline".into());
+    let openapiv3::ParameterSchemaOrContent::Schema(schema) = schema else {
+        return Err("the parameter has no schema".into());
+    };
+    let schema = match schema {
+        ReferenceOr::Item(schema) => schema,
+        // A schema of the components (a shared enum): what it says.
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|name| spec.components.as_ref()?.schemas.get(name))
+            .and_then(|schema| schema.as_item())
+            .ok_or_else(|| format!("the parameter's schema {reference} is not a schema of the document"))?,
     };
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => match string.enumeration.iter().flatten().next() {

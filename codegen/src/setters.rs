@@ -61,7 +61,79 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, BTreeSet<
             _ => {}
         }
     }
+    rename_builders(file);
     Ok(required)
+}
+
+/// typify names each builder as its type (`types::builder::CreateRoleDto`
+/// beside `types::CreateRoleDto`), so docs and errors show two types of one
+/// name; the builder becomes `CreateRoleDtoBuilder`.
+fn rename_builders(file: &mut syn::File) {
+    struct Rename<'a> {
+        names: &'a BTreeSet<String>,
+        /// The segments a path must end with, before the name: `[]` inside
+        /// `types::builder`, `["builder"]` in `types`, `["types", "builder"]` elsewhere.
+        prefix: &'a [&'a str],
+    }
+    impl syn::visit_mut::VisitMut for Rename<'_> {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            let (n, k) = (path.segments.len(), self.prefix.len());
+            // Inside `types::builder` a builder is named alone; elsewhere, through its module.
+            if n < k + 1 || (k == 0 && n != 1) {
+                return;
+            }
+            let before: Vec<String> =
+                path.segments.iter().skip(n - 1 - k).take(k).map(|s| s.ident.to_string()).collect();
+            if before != self.prefix {
+                return;
+            }
+            let last = path.segments.last_mut().expect("n >= 1");
+            if self.names.contains(&last.ident.to_string()) {
+                last.ident = quote::format_ident!("{}Builder", last.ident);
+            }
+        }
+    }
+    let Some(types) = file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    let names: BTreeSet<String> = types
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .into_iter()
+        .flatten()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for item in types.iter_mut() {
+        match item {
+            Item::Mod(m) if m.ident == "builder" => {
+                for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+                    if let Item::Struct(s) = item {
+                        s.ident = quote::format_ident!("{}Builder", s.ident);
+                    }
+                    syn::visit_mut::VisitMut::visit_item_mut(&mut Rename { names: &names, prefix: &[] }, item);
+                }
+            }
+            other => {
+                syn::visit_mut::VisitMut::visit_item_mut(&mut Rename { names: &names, prefix: &["builder"] }, other)
+            }
+        }
+    }
+    for item in file.items.iter_mut() {
+        if matches!(item, Item::Mod(m) if m.ident == "types") {
+            continue;
+        }
+        syn::visit_mut::VisitMut::visit_item_mut(&mut Rename { names: &names, prefix: &["types", "builder"] }, item);
+    }
 }
 
 /// A closed enum's `FromStr`: a value it does not take is named, with the

@@ -90,7 +90,12 @@ impl Surface {
                 let (ty, required) = setter_type(&field.ty)
                     .ok_or_else(|| format!("builder {}: field {name} is not a `Result<_, String>`", op.builder))?;
                 let required = if required { ", required" } else { "" };
-                facts.insert(format!("fn {f} .{name}"), format!("{}{required}", show(ty)));
+                let mut shown = show(ty);
+                // The body is kept as its builder; `.body()` takes the type itself.
+                if name == "body" {
+                    shown = shown.strip_suffix("Builder").map(str::to_string).unwrap_or(shown);
+                }
+                facts.insert(format!("fn {f} .{name}"), format!("{shown}{required}"));
             }
             if let Some(paging) = paging.paginated.get(&op.id) {
                 let items = match &paging.answer {

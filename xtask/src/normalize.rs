@@ -90,6 +90,16 @@ pub const ALL: &[Normalization] = &[
         apply: integer_numbers,
     },
     Normalization {
+        name: "shared-parameter-enums",
+        why: "the document repeats a parameter's enum in every operation that takes it (`userIdType` \
+              in 23), which the generator makes one type per operation (`GetUserUserIdType`, \
+              `GetUserRolesUserIdType`, ...); a string enum of the same name and the same schema in two \
+              operations or more becomes one schema named after the parameter (`UserIdType`), which each \
+              refers to. A name whose enums differ between operations, or that a schema already has, is \
+              left alone and listed",
+        apply: shared_parameter_enums,
+    },
+    Normalization {
         name: "name-inline-bodies-and-answers",
         why: "a JSON body or success answer written inline in its operation (not a `$ref`) would be \
               named by the generator after its place, out of reach of the envelope rule below and of \
@@ -309,6 +319,50 @@ fn status_properties() -> serde_json::Map<String, Value> {
         unreachable!("a JSON object literal")
     };
     map
+}
+
+fn shared_parameter_enums(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
+    use std::collections::BTreeMap;
+    // By parameter name, then by its schema: the pointers of the parameters that have it.
+    let mut by_name: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (path, method, op) in operations(doc) {
+        for (n, parameter) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let Some(schema) = parameter.get("schema") else { continue };
+            let is_string_enum = schema.get("type").and_then(Value::as_str) == Some("string")
+                && schema.get("enum").is_some_and(Value::is_array);
+            let Some(name) = parameter.get("name").and_then(Value::as_str).filter(|_| is_string_enum) else { continue };
+            let pointer = format!("/paths/{}/{method}/parameters/{n}/schema", escape(path));
+            by_name.entry(name.to_string()).or_default().entry(schema.to_string()).or_default().push(pointer);
+        }
+    }
+    for (name, schemas) in by_name {
+        let shared: Vec<(&String, &Vec<String>)> = schemas.iter().filter(|(_, at)| at.len() > 1).collect();
+        let [(schema, pointers)] = shared[..] else {
+            if shared.len() > 1 {
+                places.left.push(format!(
+                    "`{name}`: {} different enums, each in several operations; which would have the name is not clear",
+                    shared.len()
+                ));
+            }
+            continue;
+        };
+        let type_name: String = name.chars().take(1).flat_map(char::to_uppercase).chain(name.chars().skip(1)).collect();
+        if doc.pointer(&format!("/components/schemas/{}", escape(&type_name))).is_some() {
+            places.left.push(format!("`{name}`: the document already has a schema {type_name}"));
+            continue;
+        }
+        let schema: Value = serde_json::from_str(schema).expect("written from a Value above");
+        doc.pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| anyhow::anyhow!("the document has no `components/schemas` to add {type_name} to"))?
+            .insert(type_name.clone(), schema);
+        for pointer in pointers {
+            *doc.pointer_mut(pointer).expect("listed above") =
+                serde_json::json!({"$ref": format!("#/components/schemas/{type_name}")});
+            places.changed.push(pointer.clone());
+        }
+    }
+    Ok(())
 }
 
 fn name_inline_bodies_and_answers(doc: &mut Value, _: &Context, places: &mut Places) -> Result<()> {
@@ -538,6 +592,41 @@ mod tests {
             doc.pointer("/paths/~1b/get/responses/200/content/application~1json/schema/$ref").unwrap(),
             "#/components/schemas/PostEnvelope"
         );
+    }
+
+    #[test]
+    fn a_parameter_enum_repeated_by_operations_becomes_one_schema() {
+        let enumeration = |values: &[&str]| json!({"type": "string", "enum": values});
+        let op = |id: &str, schema: Value| {
+            json!({"get": {"operationId": id, "parameters": [{"name": "userIdType", "in": "query", "schema": schema}],
+                "responses": {}}})
+        };
+        let same = enumeration(&["user_id", "email"]);
+        let mut doc = json!({
+            "paths": {"/a": op("a", same.clone()), "/b": op("b", same.clone()), "/c": op("c", enumeration(&["phone"]))},
+            "components": {"schemas": {}}
+        });
+
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+
+        let reference = json!({"$ref": "#/components/schemas/UserIdType"});
+        assert_eq!(doc.pointer("/paths/~1a/get/parameters/0/schema").unwrap(), &reference);
+        assert_eq!(doc.pointer("/paths/~1b/get/parameters/0/schema").unwrap(), &reference);
+        assert_eq!(doc.pointer("/components/schemas/UserIdType").unwrap(), &same);
+        // An enum of other values, in one operation, keeps its own.
+        assert_eq!(doc.pointer("/paths/~1c/get/parameters/0/schema").unwrap(), &enumeration(&["phone"]));
+        assert_eq!(places(&applied, "shared-parameter-enums").len(), 2);
+
+        // Two different enums shared under one name: left alone, and said.
+        let mut doc = json!({
+            "paths": {"/a": op("a", same.clone()), "/b": op("b", same.clone()),
+                "/c": op("c", enumeration(&["phone"])), "/d": op("d", enumeration(&["phone"]))},
+            "components": {"schemas": {}}
+        });
+        let applied = apply_all(&mut doc, &Context::default()).unwrap();
+        let shared = applied.iter().find(|n| n.name == "shared-parameter-enums").unwrap();
+        assert!(shared.places.is_empty());
+        assert!(shared.left[0].contains("`userIdType`: 2 different enums"), "{:?}", shared.left);
     }
 
     #[test]

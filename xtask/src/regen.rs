@@ -257,10 +257,16 @@ fn change_report(source: &str, summary: &str, had_surface: bool, changes: &[Chan
         out.push_str(&format!("No {SURFACE_PATH} before this refresh: nothing to compare with.\n"));
         return out;
     }
-    let version = match changes.first().map(|c| c.impact) {
-        None => "no change to the generated API",
-        Some(Impact::Breaking) => "breaking: the next release is a new minor version while below 1.0 (0.x → 0.x+1)",
-        Some(_) => "no breaking change: a patch release may carry it",
+    // README, "Versions": what each kind of change asks of the release.
+    let impacts: Vec<Impact> = changes.iter().map(|c| c.impact).collect();
+    let version = if impacts.is_empty() {
+        "no change to the generated API"
+    } else if impacts.contains(&Impact::Breaking) {
+        "breaking: the next release is a new minor version while below 1.0 (0.x → 0.x+1), a major one after"
+    } else if impacts.contains(&Impact::Behaviour) {
+        "code compiles but acts differently: the next release is a new minor version (README, \"Versions\")"
+    } else {
+        "additions only: a patch release may carry them"
     };
     out.push_str(&format!("{} change(s); {version}.\n", changes.len()));
     for impact in [Impact::Breaking, Impact::Behaviour, Impact::Added] {
@@ -501,9 +507,19 @@ mod tests {
         let schemas = &mut doc["components"]["schemas"];
         schemas["AdminAuditLogDto"]["properties"]["operationType"]["enum"].as_array_mut().unwrap().push("merge".into());
         let paths = &mut doc["paths"];
-        let get_user = &mut paths["/api/v3/get-user"]["get"]["parameters"];
-        let user_id_type = get_user.as_array_mut().unwrap().iter_mut().find(|p| p["name"] == "userIdType").unwrap();
-        user_id_type["schema"]["enum"].as_array_mut().unwrap().push("wechat_id".into());
+        // A value added to a parameter's enum wherever the document repeats it (one `UserIdType`).
+        let user_id_type = |op: &Value| {
+            op["parameters"].as_array().and_then(|ps| ps.iter().find(|p| p["name"] == "userIdType")).cloned()
+        };
+        let shared = user_id_type(&paths["/api/v3/get-user"]["get"]).unwrap()["schema"].clone();
+        for item in paths.as_object_mut().unwrap().values_mut() {
+            for op in item.as_object_mut().unwrap().values_mut() {
+                let parameters = op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten();
+                for parameter in parameters.filter(|p| p["name"] == "userIdType" && p["schema"] == shared) {
+                    parameter["schema"]["enum"].as_array_mut().unwrap().push("wechat_id".into());
+                }
+            }
+        }
         let resource = &mut paths["/api/v3/get-resource"]["get"]["parameters"];
         resource.as_array_mut().unwrap().iter_mut().find(|p| p["name"] == "namespace").unwrap()["required"] =
             true.into();
@@ -533,7 +549,7 @@ mod tests {
         assert!(said(Impact::Behaviour, &["fn get_resource .namespace", "now required"]), "{all:#?}");
         assert!(said(Impact::Behaviour, &["AdminAuditLogDtoOperationType ::Merge", "Unknown"]), "{all:#?}");
         assert!(said(Impact::Added, &["AdminAuditLogDtoOperationType ::Merge"]), "{all:#?}");
-        assert!(said(Impact::Added, &["GetUserUserIdType ::WechatId"]), "{all:#?}");
+        assert!(said(Impact::Added, &["enum UserIdType ::WechatId"]), "{all:#?}");
         let breaking: Vec<&String> = all.iter().filter(|line| line.starts_with("breaking")).collect();
         assert_eq!(breaking.len(), 1, "only the renamed field breaks code: {breaking:#?}");
         assert!(said(Impact::Added, &["fn list_users_again .items()", "UserDto"]), "{all:#?}");
