@@ -255,3 +255,48 @@ pub(crate) fn call_docs(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{Options, generate, parse};
+
+    /// One operation with a query parameter and a body, answering an envelope.
+    fn client() -> String {
+        let document = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/api/v3/create-thing": {"post": {"operationId": "createThing",
+                "parameters": [{"name": "thingId", "in": "query", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingDto"}}}},
+                "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/ThingRespDto"}}}}}}}},
+            "components": {"schemas": {
+                "ThingDto": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}},
+                "ThingRespDto": {"type": "object", "required": ["statusCode", "message"], "properties": {
+                    "statusCode": {"type": "integer"}, "message": {"type": "string"},
+                    "data": {"$ref": "#/components/schemas/ThingDto"}}}}}});
+        generate(&parse(&document.to_string()).unwrap(), Options::default()).unwrap().client
+    }
+
+    #[test]
+    fn no_public_function_names_a_progenitor_type_and_builders_own_their_client() {
+        let client = client();
+        // Each public function's signature, up to its body.
+        let signatures: Vec<String> = client
+            .split("pub fn ")
+            .skip(1)
+            .map(|rest| rest.split('{').next().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert!(signatures.len() > 5, "{signatures:#?}");
+        for signature in &signatures {
+            for progenitors in ["progenitor_client", "ResponseValue", "ByteStream", "Error<()>"] {
+                assert!(!signature.contains(progenitors), "pub fn {signature}");
+            }
+        }
+        assert!(!client.contains("<'a>") && !client.contains("&'a super::Client"), "a builder borrows");
+        assert!(client.contains("pub fn create_thing(&self) -> builder::CreateThing"), "{client}");
+        assert!(client.contains("impl crate::ManagementClient"), "the operations are the client's methods");
+        assert!(client.contains("pub(crate) fn into_request("), "send() is cut where the request is built");
+        assert!(!client.contains("client.exec("), "nothing of progenitor's send is left");
+    }
+}
