@@ -128,7 +128,7 @@ pub(crate) enum Effect {
 
 impl Effect {
     /// The effect of a request by `method` to the operation whose method is
-    /// `function` (`list_users`, as progenitor's hooks name it): every `GET`
+    /// `function` (`list_users`, the method that made the request): every `GET`
     /// reads; a `POST` reads when it is one of
     /// [`READ_ONLY_POSTS`](crate::generated::READ_ONLY_POSTS).
     pub(crate) fn of(method: &reqwest::Method, function: &str) -> Effect {

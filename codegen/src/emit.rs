@@ -39,7 +39,7 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         )
         .expect("writing to a String");
     }
-    // By method name, as progenitor's hooks name the operation; sorted for a binary search.
+    // By method name, as a prepared request carries it; sorted for a binary search.
     let mut read_only_posts: Vec<_> =
         operations.iter().filter(|op| op.post_that_reads).map(|op| op.function.as_str()).collect();
     read_only_posts.sort_unstable();

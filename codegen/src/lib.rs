@@ -125,6 +125,8 @@ fn settings(options: Options) -> GenerationSettings {
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_inner_type("crate::session::SharedSession".parse().expect("a valid Rust path"))
+        // The hooks' calls are cut out of each builder with its `send()`
+        // (`builders.rs`); `Expected` keeps progenitor from writing impls of them.
         .with_hooks(HooksMode::Expected);
     if options.schemars {
         settings.with_derive("schemars::JsonSchema");

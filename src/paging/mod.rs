@@ -100,7 +100,7 @@ impl Resume {
 /// A request builder of an operation that pages. In scope (`use
 /// authing::Paginated as _;`), its `.pages()` and `.items()` walk the list
 /// with the filters of the request as built, and `.json_pages()` and
-/// `.json_items()` do the same untyped, as `.json()` does one call.
+/// `.json_items()` do the same untyped, as `.send_untyped()` does one call.
 ///
 /// ```no_run
 /// use authing::Paginated as _;
