@@ -33,14 +33,8 @@ pub(crate) fn rewrite(
 ) -> Result<syn::File, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("cannot read progenitor's output to rewrite it: {e}"))?;
-    let items = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(module) if module.ident == "types" => module.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .ok_or("progenitor's output has no `types` module")?;
+    let items =
+        crate::syntax::module_mut(&mut file.items, "types").ok_or("progenitor's output has no `types` module")?;
 
     no_two_types_named_alike(items)?;
     let reachable = reachable(items, responses);

@@ -20,6 +20,7 @@ mod operation;
 mod paging;
 mod setters;
 mod surface;
+mod syntax;
 
 use std::collections::BTreeSet;
 

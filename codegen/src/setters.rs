@@ -15,19 +15,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quote::quote;
+
+use crate::syntax::{first_fn, module, module_mut, single_argument};
 use syn::{Expr, ImplItem, Item, ItemImpl, Type, WherePredicate, parse_quote};
 
 /// Rewrites the `types` module of `file`; the required fields of each
 /// type's builder, by type.
 pub(crate) fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .ok_or("progenitor's output has no `types` module")?;
+    let types = module_mut(&mut file.items, "types").ok_or("progenitor's output has no `types` module")?;
     for item in types.iter_mut() {
         match item {
             Item::Struct(s) => s.attrs.push(parse_quote!(#[non_exhaustive])),
@@ -43,13 +38,7 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, BTreeSet<
             _ => {}
         }
     }
-    let builders = types
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .ok_or("typify's output has no `types::builder` module")?;
+    let builders = module_mut(types, "builder").ok_or("typify's output has no `types::builder` module")?;
     let required = required_fields(builders);
     let none = BTreeSet::new();
     for item in builders.iter_mut() {
@@ -94,18 +83,8 @@ fn rename_builders(file: &mut syn::File) {
             }
         }
     }
-    let Some(types) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        return;
-    };
-    let names: BTreeSet<String> = types
-        .iter()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        })
+    let Some(types) = module_mut(&mut file.items, "types") else { return };
+    let names: BTreeSet<String> = module(types, "builder")
         .into_iter()
         .flatten()
         .filter_map(|item| match item {
@@ -140,12 +119,7 @@ fn rename_builders(file: &mut syn::File) {
 /// values it takes, instead of "invalid value".
 fn name_the_values(imp: &mut ItemImpl) {
     let name = self_name(imp);
-    let Some(f) = imp.items.iter_mut().find_map(|item| match item {
-        ImplItem::Fn(f) => Some(f),
-        _ => None,
-    }) else {
-        return;
-    };
+    let Some(f) = first_fn(imp) else { return };
     let Some(syn::Stmt::Expr(Expr::Match(m), _)) = f.block.stmts.last_mut() else { return };
     let values: Vec<String> = m
         .arms
@@ -286,30 +260,11 @@ fn target_type(f: &syn::ImplItemFn) -> Option<Type> {
     })
 }
 
-/// `T` of `Name<T>`.
-fn single_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
-    args.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    })
-}
-
 /// `TryFrom<builder::X> for X`: every field unset or refused is named, not
 /// only the first.
 fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
     let name = self_name(imp);
-    let Some(f) = imp.items.iter_mut().find_map(|item| match item {
-        ImplItem::Fn(f) => Some(f),
-        _ => None,
-    }) else {
-        return Ok(());
-    };
+    let Some(f) = first_fn(imp) else { return Ok(()) };
     let Some(syn::Stmt::Expr(Expr::Call(ok), _)) = f.block.stmts.last() else { return Ok(()) };
     let Some(Expr::Struct(init)) = ok.args.first() else { return Ok(()) };
     let fields: Vec<syn::Ident> = init
@@ -323,7 +278,6 @@ fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
     if fields.is_empty() {
         return Ok(());
     }
-    let Type::Path(_) = &*imp.self_ty else { return Err(format!("TryFrom for {name}: not a path")) };
     let check: syn::Stmt = parse_quote! {
         if let ::std::option::Option::Some(why) =
             crate::body::refused(#name, &[#(value.#fields.as_ref().err()),*])

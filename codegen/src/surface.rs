@@ -12,11 +12,12 @@ use std::fmt;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Fields, GenericArgument, Item, ItemMod, LitStr, PathArguments, Token, Type};
+use syn::{Attribute, Fields, GenericArgument, Item, LitStr, PathArguments, Token, Type};
 
 use crate::envelope::Envelope;
 use crate::operation::Operation;
 use crate::paging::Found;
+use crate::syntax::{module, single_argument};
 
 /// The generated API: facts by key (`fn get_user .user_id` → `String, required`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,12 +54,6 @@ impl Surface {
         paging: &Found,
     ) -> Result<Surface, String> {
         let mut facts = BTreeMap::new();
-        let module = |items: &[Item], name: &str| -> Option<Vec<Item>> {
-            items.iter().find_map(|item| match item {
-                Item::Mod(ItemMod { ident, content: Some((_, items)), .. }) if ident == name => Some(items.clone()),
-                _ => None,
-            })
-        };
         let builders = module(&file.items, "builder").ok_or("progenitor's output has no `builder` module")?;
         let types = module(&file.items, "types").ok_or("progenitor's output has no `types` module")?;
         let builder_fields: BTreeMap<String, &Fields> = builders
@@ -115,7 +110,7 @@ impl Surface {
             .map(|mac| mac.parse_body::<OpenEnum>().map(|e| (e.name, e.values)))
             .collect::<Result<_, _>>()
             .map_err(|e| format!("cannot read an open enum's values: {e}"))?;
-        for item in &types {
+        for item in types {
             match item {
                 Item::Struct(s) => {
                     let name = s.ident.to_string();
@@ -337,20 +332,6 @@ fn setter_type(ty: &Type) -> Option<(&Type, bool)> {
     Some(match single_argument(inner, "Option") {
         Some(optional) => (optional, false),
         None => (inner, true),
-    })
-}
-
-/// `T` of `Name<T, ...>`.
-fn single_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
-    args.args.iter().find_map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
     })
 }
 
