@@ -101,11 +101,11 @@ impl<T> std::fmt::Debug for Call<T> {
     }
 }
 
-/// An answer as the server sent it: what `.send_with_response()` gives, for
-/// the HTTP status and headers, and the envelope's `apiCode` and
-/// `requestId` beside its `data`. An answer that is not the typed envelope
-/// (a failure without the `data` it requires, a non-2xx status) is the
-/// [`Error`] it explains, as with `.await`.
+/// A successful answer as the server sent it: what `.send_with_response()`
+/// gives, for the HTTP status and headers, and the envelope's `apiCode` and
+/// `requestId` beside its `data`. Success is what it is for `.await`: an
+/// answer whose envelope does not say 200, or that is not the typed
+/// envelope, is the [`Error`] that explains it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Response<E> {
@@ -113,7 +113,7 @@ pub struct Response<E> {
     pub status: u16,
     /// The answer's headers.
     pub headers: reqwest::header::HeaderMap,
-    /// The whole envelope, as the document types it, whatever its `statusCode` says.
+    /// The whole envelope, as the document types it.
     pub envelope: E,
 }
 
@@ -138,7 +138,14 @@ pub(crate) fn with_response<O: Operation>(operation: O) -> Call<Response<O::Enve
     Call::new(async move {
         let answer = exchange(operation.prepare()?, O::ID).await?;
         let (status, headers) = (answer.status, answer.headers.clone());
-        Ok(Response { status, headers, envelope: decode::<O::Envelope>(O::ID, answer)? })
+        let envelope = decode::<O::Envelope>(O::ID, answer)?;
+        // The same success rule as `.await`: a refusal is its error, whether it came with `data` or not.
+        if !envelope.is_success() {
+            return Err(envelope.into_data().err().unwrap_or_else(|| {
+                Error::InvalidRequest(format!("{}: an envelope both refused and accepted", O::ID))
+            }));
+        }
+        Ok(Response { status, headers, envelope })
     })
 }
 

@@ -19,6 +19,10 @@ pub trait Envelope: Sized + crate::call::sealed::Sealed {
 
     /// The typed `data` when `statusCode` is 200, [`Error::Api`] otherwise.
     fn into_data(self) -> Result<Self::Data>;
+
+    /// Whether `statusCode` is 200.
+    #[doc(hidden)]
+    fn is_success(&self) -> bool;
 }
 
 /// The `statusCode` of a successful call.
@@ -81,7 +85,7 @@ pub(crate) fn classify(operation: &str, http_status: u16, body: Bytes, typed: Op
         http_status,
         path: mismatch.path,
         body: ResponseBody::new(body),
-        source: mismatch.error,
+        reason: crate::error::without_values(&mismatch.error),
     };
     match status {
         Ok(status) if status.status_code != SUCCESS => Error::Api {

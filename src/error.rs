@@ -164,7 +164,7 @@ pub enum Error {
     /// here, so nothing is lost: read it with [`ResponseBody::json`], or call
     /// the operation untyped (`.send_untyped()` instead of `.await` on its
     /// builder; `.json_items()` instead of `.items()` for a list).
-    #[error("{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {source} ({body})")]
+    #[error("{operation}: HTTP {http_status}: the answer does not fit its type at `{path}`: {reason} ({body})")]
     #[non_exhaustive]
     UnexpectedShape {
         /// The operation called (`getUser`), or the method and path of a raw request.
@@ -176,10 +176,30 @@ pub enum Error {
         path: String,
         /// The whole body (the message shows its length only).
         body: ResponseBody,
-        /// What did not fit.
-        #[source]
-        source: serde_json::Error,
+        /// What did not fit, as the JSON reader says it, without the value
+        /// it found (``invalid type: string, expected i64``): the value is
+        /// in the body.
+        reason: String,
     },
+}
+
+/// What a JSON reader's error says, without the value it quotes: "invalid
+/// type: string \"alice@example.com\", expected i64" becomes "invalid type:
+/// string, expected i64". Field and variant names, which are the document's,
+/// are kept.
+pub(crate) fn without_values(error: &serde_json::Error) -> String {
+    let said = error.to_string();
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = said.strip_prefix(prefix) {
+            let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            let kind = unexpected.split(['`', '"']).next().unwrap_or_default().trim_end();
+            return match expected.is_empty() {
+                true => format!("{prefix}{kind}"),
+                false => format!("{prefix}{kind}, expected {expected}"),
+            };
+        }
+    }
+    said
 }
 
 impl Error {
@@ -240,13 +260,18 @@ impl Error {
 
     /// Whether making the same call again later could succeed: no answer
     /// (connection, DNS, a body cut short), a time limit, a server asking to
-    /// wait, a server-side failure (HTTP or envelope status 429, 500, 502,
-    /// 503 or 504), or a list that changed while it was walked. Not for what
-    /// would fail the same way again: a refusal of the request, a setting, an
-    /// answer that does not fit its type. The client has already retried
-    /// what its [`RetryPolicy`](crate::RetryPolicy) allows.
+    /// wait, a passing failure (HTTP or envelope status 429, 502, 503 or 504,
+    /// as the [`RetryPolicy`](crate::RetryPolicy) counts them), or a list that
+    /// changed while it was walked. Not for what would fail the same way
+    /// again: a refusal of the request, a setting, an answer that does not
+    /// fit its type. The client has already retried what its policy allows.
+    ///
+    /// For a write (a create, an update, a delete), a time limit or a
+    /// connection lost may mean it was applied: the client does not send a
+    /// write again then, and neither should a caller, unless the write is
+    /// idempotent or its effect is checked first.
     pub fn is_retryable(&self) -> bool {
-        const PASSING: [i64; 5] = [429, 500, 502, 503, 504];
+        const PASSING: [i64; 4] = [429, 502, 503, 504];
         match self {
             Error::Transport(_) | Error::Timeout { .. } | Error::RetryAfter { .. } | Error::IncompleteList { .. } => {
                 true
@@ -329,7 +354,16 @@ impl std::fmt::Display for TimeLimit {
 pub struct TransportError(Arc<reqwest::Error>);
 
 impl TransportError {
+    /// The HTTP client's error, with the query taken out of its URL: a
+    /// query holds users' ids, emails and phones, and this error is shown.
     pub(crate) fn new(error: reqwest::Error) -> Self {
+        let error = match error.url().cloned() {
+            Some(mut url) => {
+                url.set_query(None);
+                error.with_url(url)
+            }
+            None => error,
+        };
         TransportError(Arc::new(error))
     }
 
@@ -355,5 +389,30 @@ impl std::fmt::Debug for TransportError {
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    fn reading<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
+        without_values(&serde_json::from_str::<T>(json).unwrap_err())
+    }
+
+    #[test]
+    fn a_readers_error_keeps_what_went_wrong_and_drops_the_value_it_found() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct User {
+            #[serde(rename = "loginsCount")]
+            logins_count: i64,
+        }
+        let said = reading::<User>(r#"{"loginsCount": "alice@example.com"}"#);
+        assert!(said.starts_with("invalid type: string, expected i64"), "{said}");
+        let said = reading::<User>(r#"{"loginsCount": 13800138000.5}"#);
+        assert!(said.starts_with("invalid type: floating point, expected i64") && !said.contains("138"), "{said}");
+        // The document's names are not users' data: kept.
+        assert!(reading::<User>("{}").contains("missing field `loginsCount`"));
     }
 }

@@ -55,7 +55,7 @@ impl RawRequest {
                 http_status,
                 path: format!("data.{}", e.path()),
                 body: ResponseBody::new(body),
-                source: e.into_inner(),
+                reason: crate::error::without_values(e.inner()),
             })
         })
     }

@@ -123,6 +123,39 @@ async fn a_body_is_never_shown_by_the_error_and_kept_whole_in_it() {
 }
 
 #[tokio::test]
+async fn an_answer_that_does_not_fit_is_explained_without_the_value_it_holds() {
+    let mut data = user("u1");
+    data["loginsCount"] = json!("alice@example.com");
+    let error = get_user_answered_with(ok(data)).await.unwrap_err();
+
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains("alice"), "{shown}");
+        assert!(shown.contains("data.loginsCount") && shown.contains("invalid type: string"), "{shown}");
+    }
+    assert!(error.body().unwrap().text().contains("alice@example.com"), "the body keeps it");
+}
+
+#[tokio::test]
+async fn a_request_that_timed_out_is_shown_without_its_query() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = builder(server.uri()).timeout(std::time::Duration::from_millis(200)).build().unwrap();
+
+    let error = client.get_user().user_id("alice@example.com").user_id_type("email").await.unwrap_err();
+
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    for shown in [error.to_string(), format!("{error:?}"), format!("{:?}", std::error::Error::source(&error))] {
+        assert!(!shown.contains("alice"), "{shown}");
+    }
+    assert!(format!("{error:?}").contains("/api/v3/get-user"), "where it went is still said: {error:?}");
+}
+
+#[tokio::test]
 async fn the_accessors_read_the_envelopes_codes_and_say_whether_a_retry_could_help() {
     let refused = json!({"statusCode": 403, "message": "no", "apiCode": 2004, "requestId": "r9"});
     let error = get_user_answered_with(ResponseTemplate::new(200).set_body_json(refused)).await.unwrap_err();
@@ -304,7 +337,16 @@ async fn send_with_response_gives_the_status_headers_and_whole_envelope() {
     assert_eq!(response.envelope.api_code, Some(1234));
     assert_eq!(response.envelope.request_id.as_deref(), Some("r1"));
     assert_eq!(response.envelope.data.user_id, "u1");
-    // A failure without the `data` the typed envelope requires is the error it says.
+    // A refusal is the error it says, with `data` (as Authing sometimes sends) or without.
     let error = client.get_user().user_id("u2").send_with_response().await.unwrap_err();
     assert!(matches!(error, Error::Api { status_code: 404, api_code: Some(2004), .. }), "{error:?}");
+    let refused = json!({"statusCode": 403, "message": "forbidden", "apiCode": 2001, "data": user("u3")});
+    Mock::given(method("GET"))
+        .and(path("/api/v3/get-user"))
+        .and(wiremock::matchers::query_param("userId", "u3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(refused))
+        .mount(&server)
+        .await;
+    let error = client.get_user().user_id("u3").send_with_response().await.unwrap_err();
+    assert!(matches!(error, Error::Api { status_code: 403, api_code: Some(2001), .. }), "{error:?}");
 }

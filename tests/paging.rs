@@ -703,6 +703,24 @@ async fn a_walk_stopped_after_a_page_is_resumed_from_it() {
 }
 
 #[tokio::test]
+async fn a_resume_at_the_edge_of_its_numbers_ends_the_walk_without_a_panic() {
+    let server = own_server().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(path("/api/v3/list-users")).respond_with(ok(json!({"list": [], "totalCount": 0}))).mount(&server).await;
+    let client = client(&server);
+
+    // A stored resume point, edited or corrupted: the last page an `i64` numbers, or every item read.
+    for stored in [
+        json!({"operation": "listUsers", "at": {"Number": i64::MAX}, "size": 50, "seen": 0}),
+        json!({"operation": "listUsers", "at": {"Number": 2}, "size": 1, "seen": i64::MAX}),
+    ] {
+        let resume: authing::Resume = serde_json::from_value(stored.clone()).unwrap();
+        let pages: Vec<_> = client.list_users().pages_from(resume).collect().await;
+        assert!(pages.len() <= 2, "{stored}: {} pages", pages.len());
+    }
+}
+
+#[tokio::test]
 async fn a_cursor_walk_that_ends_before_its_total_says_so() {
     let server = own_server().await;
     mount_tokens(&server, 7200).await;

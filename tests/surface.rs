@@ -114,3 +114,18 @@ async fn an_enum_value_it_does_not_take_is_named_with_the_values_it_takes() {
     assert!(why.contains(r#""email""#) && why.contains(r#""user_id""#), "{why}");
     assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
 }
+
+#[tokio::test]
+async fn a_request_missing_required_parameters_names_every_one() {
+    let server = own_server().await;
+    let client = builder(server.uri()).build().unwrap();
+
+    let error = client.search_department_members().await.unwrap_err();
+
+    let authing::Error::InvalidRequest(why) = &error else { panic!("{error:?}") };
+    assert!(why.starts_with("searchDepartmentMembers: "), "{why}");
+    for parameter in ["department_id", "keywords", "organization_code"] {
+        assert!(why.contains(&format!("{parameter} was not initialized")), "{parameter}: {why}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing is sent");
+}

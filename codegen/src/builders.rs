@@ -52,6 +52,9 @@ pub(crate) fn rewrite(file: &mut syn::File, calls: &BTreeMap<String, String>) ->
     if operations == 0 {
         return Err("progenitor's output has no `impl Client` of operation methods".into());
     }
+    if crate::syntax::module(&file.items, "builder").is_none() {
+        return Err("progenitor's output has no `builder` module".into());
+    }
     Ok(())
 }
 
@@ -93,7 +96,10 @@ fn operation_methods(imp: &mut ItemImpl, calls: &BTreeMap<String, String>) -> Re
             let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &doc.value else { continue };
             let text = text.value();
             // progenitor's example ends the doc: `.send().await` on the raw answer.
-            let kept = text.find("```ignore\nlet response = ").map_or(text.as_str(), |at| &text[..at]);
+            let Some(at) = text.find("```ignore\nlet response = ") else {
+                return Err(format!("the doc of {function} has no progenitor example to replace: update builders.rs"));
+            };
+            let kept = &text[..at];
             let kept = format!("{}\n\n{call}", kept.trim_end());
             doc.value = parse_quote!(#kept);
         }
@@ -117,8 +123,17 @@ fn owned_builder_impl(imp: &mut ItemImpl) -> Result<(), String> {
         last.arguments = syn::PathArguments::None;
     }
     let name = imp.self_ty.to_token_stream_string();
+    let required = unset_by_new(imp);
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
+        let setter = f.sig.ident.to_string();
+        if !matches!(setter.as_str(), "new" | "send" | "body" | "body_map") {
+            let doc = match required.contains(&setter) {
+                true => "Required: a request without it is refused, naming it, before anything is sent.",
+                false => "Optional.",
+            };
+            f.attrs.push(parse_quote!(#[doc = #doc]));
+        }
         if f.sig.ident == "new" {
             f.vis = parse_quote!(pub(crate));
             let Some(FnArg::Typed(client)) = f.sig.inputs.first_mut() else {
@@ -170,6 +185,26 @@ fn say_why_a_conversion_failed(f: &mut syn::ImplItemFn) {
     }
 }
 
+/// The fields `new()` leaves unset (`Err(..)`): the required parameters.
+fn unset_by_new(imp: &ItemImpl) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for item in &imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        if f.sig.ident != "new" {
+            continue;
+        }
+        let Some(Stmt::Expr(syn::Expr::Struct(init), _)) = f.block.stmts.last() else { continue };
+        for field in &init.fields {
+            if let (syn::Member::Named(name), syn::Expr::Call(call)) = (&field.member, &field.expr)
+                && matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"))
+            {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// progenitor's `send()`, cut where the request is built: everything from
 /// `let info = OperationInfo { .. }` (the hooks, the send, the decoding) goes.
 fn into_request(f: &mut syn::ImplItemFn) -> Result<(), String> {
@@ -187,6 +222,28 @@ fn into_request(f: &mut syn::ImplItemFn) -> Result<(), String> {
     }
     f.block.stmts.truncate(cut);
     f.block.stmts.push(Stmt::Expr(parse_quote!(Ok((client, request))), None));
+    // `let Self { client, a, b, .. } = self;` then each `let a = a.map_err(..)?;`:
+    // every parameter missing or refused is named at once, not the first only.
+    let Some(Stmt::Local(unpacked)) = f.block.stmts.first() else {
+        return Err("its `send()` does not begin with `let Self { .. } = self`".into());
+    };
+    let syn::Pat::Struct(pattern) = &unpacked.pat else {
+        return Err("its `send()` does not begin with `let Self { .. } = self`".into());
+    };
+    let fields: Vec<syn::Member> = pattern
+        .fields
+        .iter()
+        .map(|f| f.member.clone())
+        .filter(|m| !matches!(m, syn::Member::Named(n) if n == "client"))
+        .collect();
+    if !fields.is_empty() {
+        let check: Stmt = parse_quote! {
+            if let ::std::option::Option::Some(why) = crate::body::every_reason(&[#(#fields.as_ref().err()),*]) {
+                return Err(Error::InvalidRequest(why));
+            }
+        };
+        f.block.stmts.insert(1, check);
+    }
     f.sig.asyncness = None;
     f.sig.ident = parse_quote!(into_request);
     f.vis = parse_quote!(pub(crate));

@@ -24,7 +24,8 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
              impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; \
              fn into_data(self) -> crate::Result<Self::Data> {{ \
              if self.status_code == crate::envelope::SUCCESS {{ Ok({data}) }} else {{ \
-             Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} }}"
+             Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} \
+             fn is_success(&self) -> bool {{ self.status_code == crate::envelope::SUCCESS }} }}"
         )
         .expect("writing to a String");
     }

@@ -86,7 +86,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let body_required = setters::rewrite(&mut file)?;
     let calls = builders::call_docs(&operations, &envelopes, &paging, &body_required)?;
     builders::rewrite(&mut file, &calls)?;
-    let surface = Surface::read(&file, &operations, &envelopes, &paging)?;
+    let surface = Surface::read(&file, &operations, &envelopes, &paging, &body_required)?;
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));

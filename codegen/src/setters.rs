@@ -41,14 +41,29 @@ pub(crate) fn rewrite(file: &mut syn::File) -> Result<BTreeMap<String, BTreeSet<
     let builders = module_mut(types, "builder").ok_or("typify's output has no `types::builder` module")?;
     let required = required_fields(builders);
     let none = BTreeSet::new();
+    // Each builder's `Default`, `TryFrom` and setters must be found as they
+    // are read here: a typify that writes them otherwise fails generation
+    // rather than leave them as they were, silently.
+    let count = builders.iter().filter(|item| matches!(item, Item::Struct(_))).count();
+    let (mut defaults, mut conversions) = (0, 0);
     for item in builders.iter_mut() {
         let Item::Impl(imp) = item else { continue };
         match &imp.trait_ {
             None => setters(imp, required.get(&self_name(imp)).unwrap_or(&none))?,
-            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "Default") => required_default(imp),
-            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "TryFrom") => every_unset(imp)?,
+            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "Default") => {
+                defaults += usize::from(required_default(imp));
+            }
+            Some((path, _)) if path.segments.last().is_some_and(|s| s.ident == "TryFrom") => {
+                conversions += usize::from(every_unset(imp));
+            }
             _ => {}
         }
+    }
+    if (defaults, conversions) != (count, count) {
+        return Err(format!(
+            "typify's builders are not written as codegen/src/setters.rs reads them: of {count} builders, \
+             {defaults} have a `Default` of `Self {{ .. }}` and {conversions} a `TryFrom` of `Ok(Self {{ .. }})`"
+        ));
     }
     rename_builders(file);
     Ok(required)
@@ -146,10 +161,10 @@ fn self_name(imp: &ItemImpl) -> String {
 }
 
 /// `Default`: a required field starts as `Err("no value supplied for x")`;
-/// it says so in the words the error will use.
-fn required_default(imp: &mut ItemImpl) {
-    let Some(ImplItem::Fn(f)) = imp.items.first_mut() else { return };
-    let Some(syn::Stmt::Expr(Expr::Struct(init), _)) = f.block.stmts.last_mut() else { return };
+/// it says so in the words the error will use. Whether it had that shape.
+fn required_default(imp: &mut ItemImpl) -> bool {
+    let Some(ImplItem::Fn(f)) = imp.items.first_mut() else { return false };
+    let Some(syn::Stmt::Expr(Expr::Struct(init), _)) = f.block.stmts.last_mut() else { return false };
     for field in init.fields.iter_mut() {
         let syn::Member::Named(name) = &field.member else { continue };
         if let Expr::Call(call) = &field.expr
@@ -159,6 +174,7 @@ fn required_default(imp: &mut ItemImpl) {
             field.expr = parse_quote!(Err(#message.to_string()));
         }
     }
+    true
 }
 
 /// The fields each builder's `Default` leaves unset (`Err(..)`): the required ones, by builder.
@@ -187,6 +203,7 @@ fn required_fields(builders: &[Item]) -> BTreeMap<String, BTreeSet<String>> {
 /// The setters of one builder: plain values for optional fields, any
 /// iterator for lists, and which fields are `required`.
 fn setters(imp: &mut ItemImpl, required: &BTreeSet<String>) -> Result<(), String> {
+    let builder = self_name(imp);
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
         let doc = match required.contains(&f.sig.ident.to_string()) {
@@ -194,7 +211,12 @@ fn setters(imp: &mut ItemImpl, required: &BTreeSet<String>) -> Result<(), String
             false => "Optional.",
         };
         f.attrs.push(parse_quote!(#[doc = #doc]));
-        let Some(target) = target_type(f) else { continue };
+        let Some(target) = target_type(f) else {
+            return Err(format!(
+                "typify's setter {}::{} has no `T: TryInto<_>` bound for codegen/src/setters.rs to read",
+                builder, f.sig.ident
+            ));
+        };
         let name = f.sig.ident.clone();
         let message = format!("error converting supplied value for {name}: {{e}}");
         let (optional, inner) = match single_argument(&target, "Option") {
@@ -261,12 +283,12 @@ fn target_type(f: &syn::ImplItemFn) -> Option<Type> {
 }
 
 /// `TryFrom<builder::X> for X`: every field unset or refused is named, not
-/// only the first.
-fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
+/// only the first. Whether it had that shape.
+fn every_unset(imp: &mut ItemImpl) -> bool {
     let name = self_name(imp);
-    let Some(f) = first_fn(imp) else { return Ok(()) };
-    let Some(syn::Stmt::Expr(Expr::Call(ok), _)) = f.block.stmts.last() else { return Ok(()) };
-    let Some(Expr::Struct(init)) = ok.args.first() else { return Ok(()) };
+    let Some(f) = first_fn(imp) else { return false };
+    let Some(syn::Stmt::Expr(Expr::Call(ok), _)) = f.block.stmts.last() else { return false };
+    let Some(Expr::Struct(init)) = ok.args.first() else { return false };
     let fields: Vec<syn::Ident> = init
         .fields
         .iter()
@@ -276,7 +298,7 @@ fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
         })
         .collect();
     if fields.is_empty() {
-        return Ok(());
+        return true;
     }
     let check: syn::Stmt = parse_quote! {
         if let ::std::option::Option::Some(why) =
@@ -286,5 +308,72 @@ fn every_unset(imp: &mut ItemImpl) -> Result<(), String> {
         }
     };
     f.block.stmts.insert(0, check);
-    Ok(())
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    /// typify's builder of one type, as it writes it today, with `default` as given.
+    fn file(default: syn::Block) -> syn::File {
+        syn::parse_quote! {
+            pub mod types {
+                pub struct ThingDto { pub code: String, pub note: Option<String> }
+                pub mod builder {
+                    pub struct ThingDto {
+                        code: Result<String, String>,
+                        note: Result<Option<String>, String>,
+                    }
+                    impl Default for ThingDto {
+                        fn default() -> Self #default
+                    }
+                    impl ThingDto {
+                        pub fn code<T>(mut self, value: T) -> Self
+                        where T: TryInto<String>, T::Error: Display {
+                            self.code = value.try_into().map_err(|e| format!("{e}"));
+                            self
+                        }
+                        pub fn note<T>(mut self, value: T) -> Self
+                        where T: TryInto<Option<String>>, T::Error: Display {
+                            self.note = value.try_into().map_err(|e| format!("{e}"));
+                            self
+                        }
+                    }
+                    impl TryFrom<ThingDto> for super::ThingDto {
+                        type Error = super::error::ConversionError;
+                        fn try_from(value: ThingDto) -> Result<Self, super::error::ConversionError> {
+                            Ok(Self { code: value.code?, note: value.note? })
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn builders_as_typify_writes_them_are_rewritten() {
+        let mut file = file(syn::parse_quote!({
+            Self { code: Err("no value supplied for code".to_string()), note: Ok(Default::default()) }
+        }));
+        let required = super::rewrite(&mut file).unwrap();
+        assert_eq!(required["ThingDto"], ["code".to_string()].into());
+        let code = quote::ToTokens::to_token_stream(&file).to_string();
+        assert!(code.contains("ThingDtoBuilder"), "{code}");
+        assert!(code.contains("code (required) is not set"), "{code}");
+        assert!(code.contains("crate :: body :: refused"), "{code}");
+        assert!(
+            code.contains("T : :: std :: convert :: TryInto < String >"),
+            "the optional setter takes the value: {code}"
+        );
+    }
+
+    #[test]
+    fn builders_written_otherwise_fail_generation() {
+        // A `Default` that builds `Self` through a local: not read, so refused.
+        let mut file = file(syn::parse_quote!({
+            let built = Self { code: Err(String::new()), note: Ok(None) };
+            built
+        }));
+        let error = super::rewrite(&mut file).unwrap_err();
+        assert!(error.contains("of 1 builders, 0 have a `Default`"), "{error}");
+    }
 }

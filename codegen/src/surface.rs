@@ -52,10 +52,12 @@ impl Surface {
         operations: &[Operation],
         envelopes: &BTreeMap<String, Envelope>,
         paging: &Found,
+        body_required: &BTreeMap<String, std::collections::BTreeSet<String>>,
     ) -> Result<Surface, String> {
         let mut facts = BTreeMap::new();
         let builders = module(&file.items, "builder").ok_or("progenitor's output has no `builder` module")?;
         let types = module(&file.items, "types").ok_or("progenitor's output has no `types` module")?;
+        let unset = unset_by_new(builders);
         let builder_fields: BTreeMap<String, &Fields> = builders
             .iter()
             .filter_map(|item| match item {
@@ -82,8 +84,10 @@ impl Surface {
                 if name == "client" {
                     continue;
                 }
-                let (ty, required) = setter_type(&field.ty)
+                let (ty, _) = setter_type(&field.ty)
                     .ok_or_else(|| format!("builder {}: field {name} is not a `Result<_, String>`", op.builder))?;
+                // What `new()` leaves unset is what must be set.
+                let required = unset.get(&op.builder).is_some_and(|fields| fields.contains(&name.to_string()));
                 let required = if required { ", required" } else { "" };
                 let mut shown = show(ty);
                 // The body is kept as its builder; `.body()` takes the type itself.
@@ -118,7 +122,14 @@ impl Surface {
                     for field in s.fields.iter() {
                         let Some(ident) = &field.ident else { continue };
                         let wire = serde_rename(&field.attrs)?.unwrap_or_else(|| ident.to_string());
-                        facts.insert(format!("struct {name} .{ident}"), format!("{} \"{wire}\"", show(&field.ty)));
+                        let required = match body_required.get(&name).is_some_and(|f| f.contains(&ident.to_string())) {
+                            true => ", required",
+                            false => "",
+                        };
+                        facts.insert(
+                            format!("struct {name} .{ident}"),
+                            format!("{} \"{wire}\"{required}", show(&field.ty)),
+                        );
                     }
                 }
                 Item::Enum(e) => {
@@ -255,6 +266,19 @@ fn added(key: &str, now: &str, surface: &Surface) -> Vec<Change> {
             }
             out
         }
+        Some("struct") if now.ends_with(", required") => {
+            let mut out = vec![change(
+                Impact::Behaviour,
+                format!("`{key}` added and required ({now}): a body built without it is now refused"),
+            )];
+            if !surface.grows(owner) {
+                out.push(change(
+                    Impact::Breaking,
+                    format!("`{key}` added: a struct literal of `{owner}` no longer compiles"),
+                ));
+            }
+            out
+        }
         _ if surface.grows(owner) => vec![change(Impact::Added, format!("`{key}` added ({now})"))],
         _ => vec![change(
             Impact::Breaking,
@@ -276,7 +300,10 @@ fn changed(key: &str, old: &str, now: &str) -> Change {
             true => change(Impact::Behaviour, ": the call is sent elsewhere"),
             false => change(Impact::Breaking, ": `.await` gives another type"),
         },
-        Some("fn") if key.ends_with(".items()") => change(Impact::Breaking, ": the list is walked differently"),
+        Some("fn") if key.ends_with(".items()") && old.split(',').next() == now.split(',').next() => {
+            change(Impact::Behaviour, ": the list is walked another way, its items the same")
+        }
+        Some("fn") if key.ends_with(".items()") => change(Impact::Breaking, ": `.items()` yields another type"),
         Some("fn") if head(old) != head(now) => change(Impact::Breaking, ": the setter takes another type"),
         Some("fn") if now.ends_with(", required") => {
             change(Impact::Behaviour, ": now required, calls that do not set it fail before anything is sent")
@@ -292,7 +319,14 @@ fn changed(key: &str, old: &str, now: &str) -> Change {
             change(Impact::Breaking, ": struct literals and exhaustive patterns of it no longer compile")
         }
         Some(_) if !member => change(Impact::Added, ""),
+        Some("enum") => change(Impact::Behaviour, ": another value on the wire"),
         Some(_) if head(old) != head(now) => change(Impact::Breaking, ": another type"),
+        Some(_) if now.ends_with(", required") && !old.ends_with(", required") => {
+            change(Impact::Behaviour, ": now required, a body built without it is refused")
+        }
+        Some(_) if old.ends_with(", required") && !now.ends_with(", required") => {
+            change(Impact::Added, ": no longer required")
+        }
         _ => change(Impact::Behaviour, ": another value on the wire"),
     }
 }
@@ -323,6 +357,31 @@ impl fmt::Display for Impact {
             Impact::Behaviour => "behaviour",
         })
     }
+}
+
+/// The fields each request builder's `new()` leaves unset (`Err(..)`): the required ones, by builder.
+fn unset_by_new(builders: &[Item]) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for item in builders {
+        let Item::Impl(imp) = item else { continue };
+        let Type::Path(ty) = &*imp.self_ty else { continue };
+        let Some(builder) = ty.path.segments.last().map(|s| s.ident.to_string()) else { continue };
+        for item in &imp.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            if f.sig.ident != "new" {
+                continue;
+            }
+            let Some(syn::Stmt::Expr(syn::Expr::Struct(init), _)) = f.block.stmts.last() else { continue };
+            for field in &init.fields {
+                if let (syn::Member::Named(name), syn::Expr::Call(call)) = (&field.member, &field.expr)
+                    && matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err"))
+                {
+                    out.entry(builder.clone()).or_default().insert(name.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A builder field's setter type, and whether it is required: progenitor

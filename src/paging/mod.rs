@@ -431,7 +431,14 @@ pub fn values(list: Value) -> Vec<Value> {
         Value::Array(items) => items,
         Value::Null => Vec::new(),
         other => {
-            tracing::warn!(list = %other, "a list answered as something else than an array; taken as empty");
+            // Its kind only: the value holds users' data.
+            let kind = match other {
+                Value::Object(_) => "an object",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                _ => "a boolean",
+            };
+            tracing::warn!("a list answered as {kind}, not an array; taken as empty");
             Vec::new()
         }
     }

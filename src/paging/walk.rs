@@ -162,28 +162,28 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 return short.map(|error| (Err(error), walk));
             }
             let length = items.len() as i64;
-            if self.trusted_total().is_some_and(|total| self.seen + length > total) {
+            if self.trusted_total().is_some_and(|total| self.seen.saturating_add(length) > total) {
                 tracing::warn!(
                     operation = self.operation,
                     total = self.total,
-                    read = self.seen + length,
+                    read = self.seen.saturating_add(length),
                     "the server gave more items than its total; going on to a short or empty page instead"
                 );
                 self.total_is_wrong = true;
             }
-            let whole_list = self.trusted_total().is_some_and(|total| self.seen + length >= total);
+            let whole_list = self.trusted_total().is_some_and(|total| self.seen.saturating_add(length) >= total);
             if next == Next::Numbered && length < self.size && !whole_list && self.trusted_total().is_some() {
                 // Fewer items per page than asked, before the total: the
                 // server caps the page size. Where this page begins is known
                 // only for page 1 (a server may count pages of the size it
                 // gives, or of the size asked): a later one is asked again.
                 let first = at == At::Number(1);
-                self.adapt(if first { self.seen + length } else { self.seen }, length);
+                self.adapt(if first { self.seen.saturating_add(length) } else { self.seen }, length);
                 if !first {
                     continue;
                 }
             }
-            self.seen += length;
+            self.seen = self.seen.saturating_add(length);
             self.yielded += 1;
             self.previous = Some(fingerprint);
             let number = match at {
@@ -239,9 +239,10 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 self.next = Some(at);
                 break;
             }
-            // A cursor comes with the page before; a page number is known.
+            // A cursor comes with the page before; a page number is known
+            // (none after the last an `i64` holds: a resumed walk may start anywhere).
             if let At::Number(number) = &at {
-                self.next = Some(At::Number(number + 1));
+                self.next = number.checked_add(1).map(At::Number);
             }
             let fetching = (self.fetch)(&at, self.size);
             let ask = Ask { at, since: Instant::now(), again: false };
@@ -264,7 +265,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
         );
         self.size = size;
         self.asked.clear();
-        self.next = Some(At::Number(from / size + 1));
+        self.next = Some(At::Number((from / size).saturating_add(1)));
     }
 
     /// The latest total, unless the server's totals have shown themselves wrong.
@@ -286,7 +287,7 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
         }
         let at = match self.by {
             // Pages asked for ahead do not count: the next page not yielded does.
-            By::Number => At::Number(self.seen / self.size + 1),
+            By::Number => At::Number((self.seen / self.size).saturating_add(1)),
             By::Index | By::Scroll => self.next.clone()?,
         };
         Some(Resume { operation: self.operation.to_string(), at, size: self.size, seen: self.seen })

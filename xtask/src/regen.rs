@@ -505,6 +505,10 @@ mod tests {
         let posts = user.as_object_mut().unwrap().remove("postIdList").unwrap();
         user["postIds"] = posts;
         let schemas = &mut doc["components"]["schemas"];
+        // A body gains a required field.
+        let department = &mut schemas["CreateDepartmentReqDto"];
+        department["properties"]["region"] = serde_json::json!({"type": "string"});
+        department["required"].as_array_mut().unwrap().push("region".into());
         schemas["AdminAuditLogDto"]["properties"]["operationType"]["enum"].as_array_mut().unwrap().push("merge".into());
         let paths = &mut doc["paths"];
         // A value added to a parameter's enum wherever the document repeats it (one `UserIdType`).
@@ -547,6 +551,7 @@ mod tests {
         // Every generated type is `#[non_exhaustive]`: a new field or value breaks no code.
         assert!(said(Impact::Added, &["struct UserDto .post_ids", "added"]), "{all:#?}");
         assert!(said(Impact::Behaviour, &["fn get_resource .namespace", "now required"]), "{all:#?}");
+        assert!(said(Impact::Behaviour, &["struct CreateDepartmentReqDto .region", "required", "refused"]), "{all:#?}");
         assert!(said(Impact::Behaviour, &["AdminAuditLogDtoOperationType ::Merge", "Unknown"]), "{all:#?}");
         assert!(said(Impact::Added, &["AdminAuditLogDtoOperationType ::Merge"]), "{all:#?}");
         assert!(said(Impact::Added, &["enum UserIdType ::WechatId"]), "{all:#?}");
@@ -557,7 +562,7 @@ mod tests {
         assert!(said(Impact::Added, &["`fn create_thing`", "CreateThingRespDtoData>"]), "{all:#?}");
         assert!(said(Impact::Added, &["`struct CreateThingReqDto`"]), "{all:#?}");
         // A new operation is one change, not one per setter; nothing else moved.
-        assert_eq!(changes.iter().filter(|c| !c.what.contains("Thing")).count(), 8, "{all:#?}");
+        assert_eq!(changes.iter().filter(|c| !c.what.contains("Thing")).count(), 9, "{all:#?}");
         let report = change_report("next", &imported.summary, true, &changes);
         assert!(report.contains("### Breaking") && report.contains("### Behaviour") && report.contains("### Added"));
         assert!(report.contains("breaking: the next release is a new minor version"), "{report}");

@@ -51,7 +51,8 @@ pub async fn check_builds(root: &Path, name: &str, spec_text: &str) -> Result<()
     let output = crate::cargo(root)
         .args(["check", "--lib", "--message-format", "short", "--manifest-path"])
         .arg(scratch.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        // The build folder the workspace uses, so that only the crate is built again.
+        .env("CARGO_TARGET_DIR", std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| root.join("target").into()))
         .output()
         .await?;
     if !output.status.success() {

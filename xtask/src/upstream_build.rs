@@ -1,7 +1,8 @@
 //! `cargo xtask test`'s proof that a refresh from Authing's own document
 //! gives a crate that builds: Authing's November 2023 document
-//! (`xtask/fixtures/management-openapi-2023-11.json`) is imported by regen,
-//! which builds a scratch copy of the crate from it before it would write.
+//! (`xtask/fixtures/management-openapi-2023-11.json`) is imported as regen
+//! imports it, and a scratch copy of the crate is built from the result
+//! (`scratch.rs`, as regen's own check before it writes).
 
 use std::fs;
 use std::path::Path;
