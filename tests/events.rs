@@ -130,12 +130,11 @@ fn go_silent() -> Session {
 }
 
 fn quick_policy() -> SubscriptionPolicy {
-    SubscriptionPolicy {
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-        ping_interval: Duration::from_millis(100),
-        silence_limit: Duration::from_millis(300),
-    }
+    SubscriptionPolicy::default()
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(Duration::from_millis(100))
+        .with_ping_interval(Duration::from_millis(100))
+        .with_silence_limit(Duration::from_millis(300))
 }
 
 fn client_of(server: &EventServer) -> ManagementClient {
@@ -361,12 +360,12 @@ async fn a_consumer_away_longer_than_the_silence_limit_keeps_a_quiet_live_connec
 fn a_policy_that_would_spin_or_overflow_a_deadline_is_refused_when_the_client_is_built() {
     let base = quick_policy();
     let refused = [
-        SubscriptionPolicy { silence_limit: Duration::MAX, ..base },
-        SubscriptionPolicy { ping_interval: Duration::MAX, silence_limit: Duration::MAX, ..base },
-        SubscriptionPolicy { max_backoff: Duration::MAX, ..base },
-        SubscriptionPolicy { initial_backoff: Duration::ZERO, ..base },
-        SubscriptionPolicy { ping_interval: Duration::ZERO, ..base },
-        SubscriptionPolicy { ping_interval: base.silence_limit, ..base },
+        base.with_silence_limit(Duration::MAX),
+        base.with_ping_interval(Duration::MAX).with_silence_limit(Duration::MAX),
+        base.with_max_backoff(Duration::MAX),
+        base.with_initial_backoff(Duration::ZERO),
+        base.with_ping_interval(Duration::ZERO),
+        base.with_ping_interval(base.silence_limit),
     ];
     for policy in refused {
         let built = builder("http://127.0.0.1:9").subscription_policy(policy).build();
@@ -376,12 +375,11 @@ fn a_policy_that_would_spin_or_overflow_a_deadline_is_refused_when_the_client_is
 
 #[tokio::test]
 async fn a_policy_of_the_longest_durations_allowed_runs() {
-    let longest = SubscriptionPolicy {
-        initial_backoff: authing::MAX_DURATION,
-        max_backoff: authing::MAX_DURATION,
-        ping_interval: authing::MAX_DURATION - Duration::from_secs(1),
-        silence_limit: authing::MAX_DURATION,
-    };
+    let longest = SubscriptionPolicy::default()
+        .with_initial_backoff(authing::MAX_DURATION)
+        .with_max_backoff(authing::MAX_DURATION)
+        .with_ping_interval(authing::MAX_DURATION - Duration::from_secs(1))
+        .with_silence_limit(authing::MAX_DURATION);
     let server = EventServer::start(|_| None, |_| send_then_hold(&["hello"], None)).await;
     let client = builder("http://127.0.0.1:9").event_host(&server.host).subscription_policy(longest).build().unwrap();
     let mut events = client.subscribe("custom.event");

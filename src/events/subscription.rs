@@ -26,6 +26,7 @@ const REFUSAL_SHOWN: usize = 256;
 
 /// How a subscription keeps its connection alive and replaces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubscriptionPolicy {
     /// The longest wait before the first new attempt after a healthy
     /// connection was lost; each failed attempt doubles it.
@@ -40,6 +41,30 @@ pub struct SubscriptionPolicy {
 }
 
 impl SubscriptionPolicy {
+    /// The policy with a first wait of at most `initial_backoff` after a lost connection.
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// The policy with no wait between attempts longer than `max_backoff`.
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// The policy pinging after `ping_interval` of quiet.
+    pub fn with_ping_interval(mut self, ping_interval: Duration) -> Self {
+        self.ping_interval = ping_interval;
+        self
+    }
+
+    /// The policy replacing a connection silent for `silence_limit`.
+    pub fn with_silence_limit(mut self, silence_limit: Duration) -> Self {
+        self.silence_limit = silence_limit;
+        self
+    }
+
     /// Refuses a policy that would spin, never detect a dead connection, or
     /// overflow a deadline: every duration at most [`MAX_DURATION`](crate::MAX_DURATION),
     /// `initial_backoff` and `ping_interval` longer than zero, `ping_interval`
@@ -90,6 +115,7 @@ pub enum Event {
 /// An event: the text Authing sent, and its JSON when it is JSON (Authing
 /// does not document the schema of events).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct EventMessage {
     /// The event code subscribed to.
     pub event_code: String,
