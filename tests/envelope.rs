@@ -135,8 +135,8 @@ async fn an_answer_that_does_not_fit_is_explained_without_the_value_it_holds() {
     assert!(error.body().unwrap().text().contains("alice@example.com"), "the body keeps it");
 }
 
-#[tokio::test]
-async fn a_request_that_timed_out_is_shown_without_its_query() {
+/// A server whose `get_user` answers after 5 s: every call to it times out.
+async fn slow_server() -> MockServer {
     let server = own_server().await;
     mount_tokens(&server, 7200).await;
     Mock::given(method("GET"))
@@ -144,6 +144,12 @@ async fn a_request_that_timed_out_is_shown_without_its_query() {
         .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_request_that_timed_out_is_shown_without_its_query() {
+    let server = slow_server().await;
     let client = builder(server.uri()).timeout(std::time::Duration::from_millis(200)).build().unwrap();
 
     let error = client.get_user().user_id("alice@example.com").user_id_type("email").await.unwrap_err();
@@ -296,13 +302,7 @@ async fn send_and_await_give_the_same_typed_data_and_the_same_errors() {
 
 #[tokio::test]
 async fn send_reports_a_request_that_timed_out_as_the_calls_timeout() {
-    let server = own_server().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
-        .mount(&server)
-        .await;
+    let server = slow_server().await;
     let client = builder(server.uri()).operation_timeout(std::time::Duration::from_millis(300)).build().unwrap();
 
     let sent = client.get_user().user_id("u1").send().await;
