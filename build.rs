@@ -27,7 +27,10 @@ fn main() {
 fn generate(spec_path: &Path, out_dir: &Path) -> Result<(), String> {
     let text = fs::read_to_string(spec_path).map_err(|e| format!("cannot read it: {e}"))?;
     let spec = authing_codegen::parse(&text)?;
-    let options = authing_codegen::Options { schemars: env::var_os("CARGO_FEATURE_SCHEMARS").is_some() };
+    let options = authing_codegen::Options {
+        schemars: env::var_os("CARGO_FEATURE_SCHEMARS").is_some(),
+        mock: env::var_os("CARGO_FEATURE_MOCK").is_some(),
+    };
     let generated = authing_codegen::generate(&spec, options)?;
     write(&out_dir.join("generated.rs"), &generated.client)?;
     write(&out_dir.join("operations.rs"), &generated.operation_table)?;

@@ -35,6 +35,12 @@ pub trait Operation: Send + Sized + 'static + sealed::Sealed {
     /// The request as the builder makes it, with the session to send it with.
     #[doc(hidden)]
     fn prepare(self) -> Result<Prepared>;
+
+    /// The request as an expectation of the mock reads it: a parameter left
+    /// unset is left out, and the body holds only the fields set on it.
+    #[cfg(feature = "mock")]
+    #[doc(hidden)]
+    fn expected(self) -> Result<Prepared>;
 }
 
 pub(crate) mod sealed {
@@ -177,6 +183,11 @@ macro_rules! awaitable {
 
             fn prepare(self) -> $crate::Result<$crate::call::Prepared> {
                 $crate::call::Prepared::of($id, $function, self.into_request())
+            }
+
+            #[cfg(feature = "mock")]
+            fn expected(self) -> $crate::Result<$crate::call::Prepared> {
+                $crate::call::Prepared::of($id, $function, self.into_expected())
             }
         }
 

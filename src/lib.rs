@@ -55,6 +55,8 @@ mod exchange;
 mod failure;
 mod generated;
 mod lenient;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod paging;
 #[cfg(test)]
 mod properties;

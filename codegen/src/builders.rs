@@ -186,7 +186,7 @@ fn say_why_a_conversion_failed(f: &mut syn::ImplItemFn) {
 }
 
 /// The fields `new()` leaves unset (`Err(..)`): the required parameters.
-fn unset_by_new(imp: &ItemImpl) -> BTreeSet<String> {
+pub(crate) fn unset_by_new(imp: &ItemImpl) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for item in &imp.items {
         let ImplItem::Fn(f) = item else { continue };

@@ -15,6 +15,7 @@ mod emit;
 mod envelope;
 mod lenient;
 mod locate;
+mod mock;
 mod names;
 mod operation;
 mod paging;
@@ -53,6 +54,8 @@ pub struct Generated {
 pub struct Options {
     /// Derive `schemars::JsonSchema` on every generated type.
     pub schemars: bool,
+    /// Write what the `mock` feature needs (see `mock.rs`).
+    pub mock: bool,
 }
 
 /// A document, as JSON text, that progenitor can take.
@@ -87,9 +90,15 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let calls = builders::call_docs(&operations, &envelopes, &paging, &body_required)?;
     builders::rewrite(&mut file, &calls)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging, &body_required)?;
+    if options.mock {
+        mock::rewrite(&mut file)?;
+    }
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));
+    if options.mock {
+        client.push_str(&mock::routes(&operations));
+    }
     Ok(Generated {
         client,
         operation_table: emit::operation_table(&operations),
