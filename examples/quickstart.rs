@@ -1,56 +1,59 @@
-//! The quick start: connect, list users, create a role, get a user, and
+//! The quick start: connect, walk the users, create a role, get a user, and
 //! handle an error.
 //!
 //! Against Authing: set `AUTHING_ACCESS_KEY_ID`, `AUTHING_ACCESS_KEY_SECRET`
 //! (and `AUTHING_HOST` for a private deployment), then
-//! `cargo run --example quickstart`. Against a local mock, with no
-//! credentials: `cargo xtask demo`.
+//! `cargo run --example quickstart`. Against the crate's own mock, with no
+//! credentials and nothing but Rust: `cargo xtask demo`.
 
-use authing::{Error, ManagementClient, types};
+use authing::{Error, ManagementClient, Paginated as _};
+use futures_util::TryStreamExt as _;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // 1. Init: the access key of a user pool, from the environment.
     let client = ManagementClient::from_env()?;
+    run(&client).await
+}
+
+/// Everything after connecting, so that `cargo xtask demo` runs it against the mock.
+pub async fn run(client: &ManagementClient) -> Result<(), Error> {
     println!("connected to {}", client.host());
 
-    // 2. List users, ten per page.
-    let page = client
-        .list_users()
-        .body_map(|body| {
-            body.options(
-                types::ListUsersOptionsDto::builder().pagination(types::PaginationDto::builder().page(1).limit(10)),
-            )
-        })
-        .await?;
-    println!("\nusers: {} in the pool, {} on this page", page.total_count, page.list.len());
-    for user in &page.list {
+    // 2. Walk every user: `.items()` fetches the pages as the stream is read.
+    println!("\nusers:");
+    let mut users = client.list_users().items();
+    let mut first = None;
+    while let Some(user) = users.try_next().await? {
         println!(
-            "  {:<26} {:<16} {:?}",
+            "  {:<26} {:<12} {:<24} {:?}",
             user.user_id,
-            user.username.as_deref().or(user.email.as_deref()).unwrap_or("-"),
+            user.username.as_deref().unwrap_or("-"),
+            user.email.as_deref().unwrap_or("-"),
             user.status
         );
+        first.get_or_insert(user.user_id);
     }
 
-    // 3. Create a role.
+    // 3. Create a role: a body is built field by field in `body_map`.
     let role = client
         .create_role()
-        .body(
-            types::CreateRoleDto::builder()
-                .code("quickstart-role")
-                .description("Created by the authing Rust SDK quick start")
-                .namespace("default"),
-        )
+        .body_map(|body| {
+            body.code("quickstart-role").description("Created by the authing Rust SDK quick start").namespace("default")
+        })
         .await?;
     println!("\nrole created: code {}, id {}, namespace {}", role.code, role.id, role.namespace);
 
     // 4. Get a user, with the optional parameters a call needs and no others.
-    if let Some(first) = page.list.first() {
-        let user = client.get_user().user_id(&first.user_id).with_custom_data(true).await?;
+    if let Some(user_id) = first {
+        let user = client.get_user().user_id(&user_id).with_custom_data(true).await?;
         println!(
-            "\nuser {}: created {}, email verified {}, phone verified {}",
-            user.user_id, user.created_at, user.email_verified, user.phone_verified
+            "\nuser {}: {} <{}>, created {}, email verified {}",
+            user.user_id,
+            user.name.as_deref().unwrap_or("-"),
+            user.email.as_deref().unwrap_or("-"),
+            user.created_at,
+            user.email_verified
         );
     }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use authing::mock::{MockAuthing, sample};
 use authing::{Items, ManagementClient, Paginated as _};
 use common::*;
 use futures::TryStreamExt as _;
@@ -17,22 +18,18 @@ fn everyone(client: &ManagementClient) -> Items<authing::types::UserDto> {
 
 #[tokio::test]
 async fn a_call_can_be_spawned_and_a_stream_returned_from_a_function() {
-    let server = own_server().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET")).and(path("/api/v3/get-user")).respond_with(ok(user("u1"))).mount(&server).await;
-    let page = json!({"list": [user("a"), user("b")], "totalCount": 2});
-    Mock::given(method("POST")).and(path("/api/v3/list-users")).respond_with(ok(page)).mount(&server).await;
-    let client = builder(server.uri()).build().unwrap();
+    let mock = MockAuthing::start().await;
+    let user = |id: &str| sample::<authing::types::UserDto>(json!({"userId": id}));
+    mock.on(mock.client().get_user().user_id("u1")).data(user("u1"));
+    mock.on(mock.client().list_users()).list([user("a"), user("b")]);
+    let client = mock.client();
 
     let spawned = tokio::spawn(client.get_user().user_id("u1").send());
-    let mut users = everyone(&client);
+    let users = everyone(&client);
     drop(client);
 
     assert_eq!(spawned.await.unwrap().unwrap().user_id, "u1");
-    let mut ids = Vec::new();
-    while let Some(user) = users.try_next().await.unwrap() {
-        ids.push(user.user_id);
-    }
+    let ids: Vec<String> = users.map_ok(|user| user.user_id).try_collect().await.unwrap();
     assert_eq!(ids, ["a", "b"]);
 }
 

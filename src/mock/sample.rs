@@ -22,8 +22,11 @@ use serde_json::{Map, Value};
 /// When `fields` names a field that `T` does not have, or gives one a value
 /// of another type: a test's typo says so at once.
 pub fn sample<T: DeserializeOwned>(fields: Value) -> T {
-    T::deserialize(Filler(Some(fields)))
-        .unwrap_or_else(|error| panic!("authing::mock::sample::<{}>: {error}", std::any::type_name::<T>()))
+    T::deserialize(Filler(Some(fields))).unwrap_or_else(|error| {
+        // The generated types live in a private module, re-exported as `authing::types`.
+        let name = std::any::type_name::<T>().replace("authing::generated::", "authing::");
+        panic!("authing::mock::sample::<{name}>: {error}")
+    })
 }
 
 /// Deserializes a value given in part: what is given is read as JSON, what

@@ -12,22 +12,26 @@ use anyhow::{Result, bail};
 use crate::regen::{self, RegenArgs, SOURCE_COPY_PATH};
 use crate::{prism, upstream_build};
 
+/// Every step builds the crate with its mock (whose tests need it), so that
+/// the generated crate is compiled once for all of them.
+const FEATURES: &str = "--features=authing/mock";
+
 /// The test that counts and prints the paginated operations.
 const PAGING_COUNT: &str = "every_operation_that_takes_paging_input_is_accounted_for";
 
 pub async fn run(root: &Path) -> Result<()> {
     let mut clock = Clock::default();
     clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
-    let lints = ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"];
+    let lints = ["clippy", "--workspace", FEATURES, "--all-targets", "--", "-D", "warnings"];
     clock.time("lints", step(root, "lints", &lints, &[])).await?;
-    let docs = ["doc", "--no-deps", "--workspace"];
+    let docs = ["doc", "--no-deps", "--workspace", FEATURES];
     clock.time("documentation", step(root, "documentation", &docs, &[("RUSTDOCFLAGS", "-D warnings")])).await?;
     // The fault suite and the paging count run on their own, so that their tallies are shown.
-    let tests = ["test", "--workspace", "--", "--skip", "every_fault_is_held", "--skip", PAGING_COUNT];
+    let tests = ["test", "--workspace", FEATURES, "--", "--skip", "every_fault_is_held", "--skip", PAGING_COUNT];
     clock.time("tests", step(root, "tests", &tests, &[])).await?;
-    let faults = ["test", "--workspace", "--test", "faults", "--", "--show-output"];
+    let faults = ["test", "--workspace", FEATURES, "--test", "faults", "--", "--show-output"];
     clock.time("faults", step(root, "faults", &faults, &[])).await?;
-    let paging = ["test", "--workspace", "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
+    let paging = ["test", "--workspace", FEATURES, "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
     clock.time("paging count", step(root, "paging count", &paging, &[])).await?;
     println!("xtask: regen check: openapi/ is what regen makes of {SOURCE_COPY_PATH}");
     let check = RegenArgs {
@@ -42,7 +46,7 @@ pub async fn run(root: &Path) -> Result<()> {
     // The contract tests are the ignored ones: they need the mock, started only
     // for them. `--workspace` keeps the features of the step above, so nothing is rebuilt.
     let mock = clock.time("mock server", prism::start(root)).await?;
-    let contract = ["test", "--workspace", "--test", "contract", "--", "--ignored", "--show-output"];
+    let contract = ["test", "--workspace", FEATURES, "--test", "contract", "--", "--ignored", "--show-output"];
     let passed =
         clock.time("contract", step(root, "contract", &contract, &[("AUTHING_MOCK_URL", mock.url.as_str())])).await;
     mock.stop().await;
