@@ -175,3 +175,51 @@ fn rename(attrs: &[syn::Attribute]) -> Option<String> {
         found
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{Options, generate, parse};
+
+    /// One operation with a required query parameter, a path parameter and a body.
+    fn client(mock: bool) -> String {
+        let document = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/api/v3/things/{id}": {"post": {"operationId": "createThing",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "thingId", "in": "query", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingDto"}}}},
+                "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/ThingRespDto"}}}}}}}},
+            "components": {"schemas": {
+                "ThingDto": {"type": "object", "required": ["code"], "properties": {
+                    "code": {"type": "string"}, "type": {"type": "string"}}},
+                "ThingRespDto": {"type": "object", "required": ["statusCode", "message"], "properties": {
+                    "statusCode": {"type": "integer"}, "message": {"type": "string"},
+                    "data": {"$ref": "#/components/schemas/ThingDto"}}}}}});
+        generate(&parse(&document.to_string()).unwrap(), Options { mock, ..Options::default() }).unwrap().client
+    }
+
+    #[test]
+    fn an_expectation_leaves_out_unset_query_parameters_and_keeps_the_path_and_set_body_fields() {
+        let client = client(true);
+        let expected = client.split("pub(crate) fn into_expected(").nth(1).expect("into_expected is written");
+        let expected = expected.split("\n        }\n").next().unwrap();
+        assert!(expected.contains("let thing_id = thing_id.ok();"), "{expected}");
+        assert!(expected.contains("let id = id.map_err(Error::InvalidRequest)?;"), "{expected}");
+        assert!(expected.contains("crate::mock::set_fields(&body"), "{expected}");
+        assert!(!expected.contains("every_reason"), "{expected}");
+        assert!(client.contains("impl crate::mock::SetFields for ThingDtoBuilder"), "{client}");
+        assert!(client.contains("fields.put(\"type\", &self.type_);"), "wire names: {client}");
+        assert!(client.contains(r#"("POST", "/api/v3/things/{id}", "createThing")"#), "ROUTES");
+    }
+
+    #[test]
+    fn without_the_feature_nothing_of_the_mock_is_written() {
+        let client = client(false);
+        for mock in ["into_expected", "crate::mock", "ROUTES"] {
+            assert!(!client.contains(mock), "{mock}");
+        }
+    }
+}
