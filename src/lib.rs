@@ -61,6 +61,7 @@ mod paging;
 #[cfg(test)]
 mod properties;
 mod raw;
+mod redact;
 mod retry;
 mod session;
 mod token;

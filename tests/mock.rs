@@ -2,6 +2,9 @@
 //! it: the README's test of a function of two calls, what an unexpected call
 //! says, the answers it gives and how it counts them.
 
+// It uses the crate's mock: `cargo xtask test` turns the feature on.
+#![cfg(feature = "mock")]
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 

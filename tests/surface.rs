@@ -1,6 +1,9 @@
 //! The public surface as a user's code meets it: calls and streams that own
 //! what they need, and one error type for every way of sending.
 
+// It uses the crate's mock: `cargo xtask test` turns the feature on.
+#![cfg(feature = "mock")]
+
 mod common;
 
 use authing::mock::{MockAuthing, sample};

@@ -126,3 +126,51 @@ async fn lang_en_us_is_sent_when_chosen() {
     let request = only_request(&server, "/api/v3/get-user").await;
     assert_eq!(request.headers.get("x-authing-lang").unwrap(), "en-US");
 }
+
+/// The three calls the document made impossible, each requiring a field that
+/// the official SDK has no parameter for (`xtask/corrections.json`), sent as
+/// the official SDK sends them.
+#[tokio::test]
+async fn calls_the_official_sdk_makes_without_a_field_the_document_requires() {
+    let server = MockServer::start().await;
+    mount_tokens(&server, 7200).await;
+    Mock::given(wiremock::matchers::any()).respond_with(ok(json!({}))).mount(&server).await;
+    let client = client(&server);
+
+    client.list_field().model_id("m1").send_untyped().await.unwrap();
+    client
+        .update_department()
+        .body_map(|body| body.organization_code("org1").department_id("d1").name("Sales"))
+        .send_untyped()
+        .await
+        .unwrap();
+    client
+        .update_model()
+        .body_map(|body| {
+            body.id("f1")
+                .name("Orders")
+                .description("Orders of a user")
+                .type_(types::UpdateFunctionModelDtoType::Custom)
+                .parent_key("p1")
+                .field_order("a,b")
+                .enable(true)
+                .config(json!({}))
+        })
+        .send_untyped()
+        .await
+        .unwrap();
+
+    let list = only_request(&server, "/api/v3/metadata/list-field").await;
+    assert_eq!((list.method.as_str(), list.url.query()), ("GET", Some("modelId=m1")));
+    let department = only_request(&server, "/api/v3/update-department").await;
+    assert_eq!(
+        department.body_json::<serde_json::Value>().unwrap(),
+        json!({"organizationCode": "org1", "departmentId": "d1", "name": "Sales"})
+    );
+    let model = only_request(&server, "/api/v3/metadata/update-model").await;
+    assert_eq!(
+        model.body_json::<serde_json::Value>().unwrap(),
+        json!({"id": "f1", "name": "Orders", "description": "Orders of a user", "type": "custom",
+               "parentKey": "p1", "fieldOrder": "a,b", "enable": true, "config": {}})
+    );
+}

@@ -19,6 +19,7 @@ mod mock;
 mod names;
 mod operation;
 mod paging;
+mod redact;
 mod setters;
 mod surface;
 mod syntax;
@@ -30,6 +31,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 pub use names::{method_name, type_name};
 use operation::operations;
+pub use redact::SECRET_ENDINGS;
 pub use surface::{Change, Impact, Surface};
 
 /// The files generated from one document.
@@ -43,6 +45,8 @@ pub struct Generated {
     pub contract_cases: String,
     /// `PAGINATED`, `AS_JSON` and `NOT_STREAMED`: what paging was found (`paging.rs`).
     pub paging_table: String,
+    /// `REDACTED`: the types with secret fields, for the tests (`redacted.rs`).
+    pub redacted_table: String,
     /// What paging was found, in one line.
     pub paging_summary: String,
     /// The generated API as users' code meets it (`openapi/SURFACE.txt`).
@@ -87,6 +91,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     // line from the start, so one 6 MB line made every lookup cost the whole file.
     let mut file = lenient::rewrite(tokens, &responses, &string_enums(spec)?)?;
     let body_required = setters::rewrite(&mut file)?;
+    let secrets = redact::rewrite(&mut file)?;
     let calls = builders::call_docs(&operations, &envelopes, &paging, &body_required)?;
     builders::rewrite(&mut file, &calls)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging, &body_required)?;
@@ -104,6 +109,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         operation_table: emit::operation_table(&operations),
         contract_cases: emit::contract_cases(&operations, &paging),
         paging_table: emit::paging_table(&paging),
+        redacted_table: redact::table(&secrets),
         paging_summary: paging.summary(),
         surface,
     })

@@ -146,7 +146,7 @@ fn set_fields(types: &[Item], builder: &str) -> Result<Item, String> {
     let mut wire = BTreeMap::new();
     for field in fields {
         let ident = field.ident.clone().ok_or_else(|| format!("{target} has an unnamed field"))?;
-        let name = rename(&field.attrs).unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+        let name = crate::syntax::serde_rename(&field.attrs)?.unwrap_or_else(|| ident.to_string());
         wire.insert(name, ident);
     }
     let (names, idents): (Vec<_>, Vec<_>) = wire.into_iter().unzip();
@@ -157,22 +157,6 @@ fn set_fields(types: &[Item], builder: &str) -> Result<Item, String> {
                 #(fields.put(#names, &self.#idents);)*
             }
         }
-    })
-}
-
-/// The `rename = ".."` of a field's `#[serde(..)]`.
-fn rename(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().filter(|attr| attr.path().is_ident("serde")).find_map(|attr| {
-        let mut found = None;
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                found = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-        found
     })
 }
 

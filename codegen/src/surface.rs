@@ -17,7 +17,7 @@ use syn::{Attribute, Fields, GenericArgument, Item, LitStr, PathArguments, Token
 use crate::envelope::Envelope;
 use crate::operation::Operation;
 use crate::paging::Found;
-use crate::syntax::{module, single_argument};
+use crate::syntax::{module, serde_rename, single_argument};
 
 /// The generated API: facts by key (`fn get_user .user_id` → `String, required`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -419,23 +419,6 @@ pub(crate) fn show(ty: &Type) -> String {
         }
         other => other.to_token_stream().to_string().replace(' ', ""),
     }
-}
-
-/// The value of `#[serde(rename = "...")]`, if any.
-fn serde_rename(attrs: &[Attribute]) -> Result<Option<String>, String> {
-    let mut value = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                value = Some(meta.value()?.parse::<LitStr>()?.value());
-            } else if meta.input.peek(Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        })
-        .map_err(|e| format!("cannot read a serde attribute: {e}"))?;
-    }
-    Ok(value)
 }
 
 /// `Name { Variant => "value", ... }`, the body of `crate::lenient::open_enum!`.

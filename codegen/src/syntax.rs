@@ -1,7 +1,7 @@
 //! Finding one's way in the generated syntax tree: what every rewrite of
 //! progenitor's and typify's output needs.
 
-use syn::{GenericArgument, ImplItem, ImplItemFn, Item, ItemImpl, PathArguments, Type};
+use syn::{Attribute, GenericArgument, ImplItem, ImplItemFn, Item, ItemImpl, PathArguments, Type};
 
 /// The items of the inline module `name` among `items`.
 pub(crate) fn module<'a>(items: &'a [Item], name: &str) -> Option<&'a Vec<Item>> {
@@ -39,4 +39,21 @@ pub(crate) fn first_fn(imp: &mut ItemImpl) -> Option<&mut ImplItemFn> {
         ImplItem::Fn(f) => Some(f),
         _ => None,
     })
+}
+
+/// The value of `#[serde(rename = "...")]`, if any.
+pub(crate) fn serde_rename(attrs: &[Attribute]) -> Result<Option<String>, String> {
+    let mut value = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                value = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        })
+        .map_err(|e| format!("cannot read a serde attribute: {e}"))?;
+    }
+    Ok(value)
 }
