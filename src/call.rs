@@ -29,6 +29,10 @@ pub trait Operation: Send + Sized + 'static + sealed::Sealed {
     /// The operationId, as errors name the operation.
     const ID: &'static str;
 
+    /// The HTTP method and the document's path template, for the call's span.
+    #[doc(hidden)]
+    const ROUTE: (&'static str, &'static str);
+
     /// The envelope the operation answers, as the document types it.
     type Envelope: Envelope + DeserializeOwned + Send;
 
@@ -91,6 +95,15 @@ impl<T> Call<T> {
         // `Call` small and cheap to move whatever the operation.
         Call { future: Box::pin(future) }
     }
+
+    /// A call of the operation `O`, in its span.
+    fn traced<O: Operation>(future: impl Future<Output = Result<T>> + Send + 'static) -> Self
+    where
+        T: 'static,
+    {
+        let (method, path) = O::ROUTE;
+        Call::new(crate::span::traced(crate::span::call(O::ID, method, path), future))
+    }
 }
 
 impl<T> Future for Call<T> {
@@ -125,7 +138,7 @@ pub struct Response<E> {
 
 /// The answer's typed `data`: what `.await` and `.send()` give.
 pub(crate) fn typed<O: Operation>(operation: O) -> Call<<O::Envelope as Envelope>::Data> {
-    Call::new(async move {
+    Call::traced::<O>(async move {
         let answer = exchange(operation.prepare()?, O::ID).await?;
         decode::<O::Envelope>(O::ID, answer)?.into_data()
     })
@@ -133,7 +146,7 @@ pub(crate) fn typed<O: Operation>(operation: O) -> Call<<O::Envelope as Envelope
 
 /// The answer's `data` as JSON: what `.send_untyped()` gives.
 pub(crate) fn untyped<O: Operation>(operation: O) -> Call<serde_json::Value> {
-    Call::new(async move {
+    Call::traced::<O>(async move {
         let answer = exchange(operation.prepare()?, O::ID).await?;
         untyped_data(O::ID, answer.status, answer.body)
     })
@@ -141,7 +154,7 @@ pub(crate) fn untyped<O: Operation>(operation: O) -> Call<serde_json::Value> {
 
 /// The whole answer: what `.send_with_response()` gives.
 pub(crate) fn with_response<O: Operation>(operation: O) -> Call<Response<O::Envelope>> {
-    Call::new(async move {
+    Call::traced::<O>(async move {
         let answer = exchange(operation.prepare()?, O::ID).await?;
         let (status, headers) = (answer.status, answer.headers.clone());
         let envelope = decode::<O::Envelope>(O::ID, answer)?;
@@ -174,11 +187,12 @@ pub(crate) fn decode<E: DeserializeOwned>(operation: &str, answer: Answer) -> Re
 /// Implements [`Operation`], `IntoFuture` and the `send*` methods for one
 /// generated builder.
 macro_rules! awaitable {
-    ($builder:ident => $envelope:ty, $id:literal, $function:literal) => {
+    ($builder:ident => $envelope:ty, $id:literal, $function:literal, $method:literal, $path:literal) => {
         impl $crate::call::sealed::Sealed for builder::$builder {}
 
         impl $crate::call::Operation for builder::$builder {
             const ID: &'static str = $id;
+            const ROUTE: (&'static str, &'static str) = ($method, $path);
             type Envelope = $envelope;
 
             fn prepare(self) -> $crate::Result<$crate::call::Prepared> {

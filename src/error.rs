@@ -203,6 +203,24 @@ pub(crate) fn without_values(error: &serde_json::Error) -> String {
 }
 
 impl Error {
+    /// The variant's name (`Api`, `Timeout`, ...): a span's `error.type`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "Config",
+            Error::Api { .. } => "Api",
+            Error::InvalidRequest(_) => "InvalidRequest",
+            Error::Timeout { .. } => "Timeout",
+            Error::Transport(_) => "Transport",
+            Error::RetryAfter { .. } => "RetryAfter",
+            Error::ResponseTooLarge { .. } => "ResponseTooLarge",
+            Error::IncompleteList { .. } => "IncompleteList",
+            Error::Subscription { .. } => "Subscription",
+            Error::UnexpectedStatus { .. } => "UnexpectedStatus",
+            Error::InvalidJson { .. } => "InvalidJson",
+            Error::UnexpectedShape { .. } => "UnexpectedShape",
+        }
+    }
+
     /// The envelope's `statusCode` of an [`Error::Api`] (400, 403, 404, 500, ...).
     pub fn status_code(&self) -> Option<i64> {
         match self {

@@ -26,10 +26,13 @@ pub(crate) async fn exchange(prepared: Prepared, operation: &str) -> CallResult<
     // progenitor sends the document's version with every request; Authing
     // takes no such header and the official SDKs do not send it.
     request.headers_mut().remove(&API_VERSION);
+    crate::span::sending_to(request.url());
     let deadline = later(Instant::now(), session.operation_timeout());
     let effect = Effect::of(request.method(), function);
     authorize(&session, &mut request, deadline).await.map_err(Failure::into_error)?;
-    execute(&session, request, operation, effect, deadline).await.map_err(Failure::into_error)
+    let answer = execute(&session, request, operation, effect, deadline).await.map_err(Failure::into_error)?;
+    crate::span::answered(&answer);
+    Ok(answer)
 }
 
 /// Adds the token's headers to `request`, waiting for a token first if there
@@ -45,7 +48,10 @@ async fn token(session: &Session, deadline: Instant) -> Result<Arc<Token>, Failu
     match session.tokens.ready() {
         Some(token) => Ok(token),
         // Boxed: the wait is rare, and inline it would enlarge every call's future.
-        None => Box::pin(within(deadline, session.operation_timeout(), session.tokens.wait())).await,
+        None => {
+            tracing::debug!("waiting for a management token");
+            Box::pin(within(deadline, session.operation_timeout(), session.tokens.wait())).await
+        }
     }
 }
 

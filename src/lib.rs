@@ -64,6 +64,7 @@ mod raw;
 mod redact;
 mod retry;
 mod session;
+mod span;
 mod token;
 mod transport;
 

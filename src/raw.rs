@@ -20,16 +20,20 @@ use crate::generated::Client;
 pub struct RawRequest {
     api: Client,
     request: Result<reqwest::RequestBuilder>,
+    span: tracing::Span,
 }
 
 impl RawRequest {
     pub(crate) fn new(api: Client, method: reqwest::Method, path: &str) -> Self {
         let separator = if path.starts_with('/') { "" } else { "/" };
         let url = format!("{}{separator}{path}", api.baseurl);
+        // The path without a query that might hold a parameter's value.
+        let template = path.split('?').next().unwrap_or_default();
+        let span = crate::span::call(&format!("{method} {template}"), method.as_str(), template);
         let request = reqwest::Url::parse(&url)
             .map(|url| api.client.request(method, url))
             .map_err(|e| Error::InvalidRequest(format!("{url:?} is not a valid URL: {e}")));
-        RawRequest { api, request }
+        RawRequest { api, request, span }
     }
 
     /// Adds query parameters, such as `&[("userId", "u1")]` or a struct.
@@ -47,7 +51,8 @@ impl RawRequest {
     /// Sends the request and decodes the answer's `data` as `T` (the whole
     /// envelope when it has no `data`).
     pub fn send<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
-        Call::new(async move {
+        let span = self.span.clone();
+        Call::new(crate::span::traced(span, async move {
             let (operation, http_status, body) = self.exchange().await?;
             let data = untyped_data(&operation, http_status, body.clone())?;
             serde_path_to_error::deserialize(data).map_err(|e| Error::UnexpectedShape {
@@ -57,15 +62,16 @@ impl RawRequest {
                 body: ResponseBody::new(body),
                 reason: crate::error::without_values(e.inner()),
             })
-        })
+        }))
     }
 
     /// Sends the request and gives the answer's `data` as JSON, as `.await` does.
     pub fn send_untyped(self) -> Call<serde_json::Value> {
-        Call::new(async move {
+        let span = self.span.clone();
+        Call::new(crate::span::traced(span, async move {
             let (operation, http_status, body) = self.exchange().await?;
             untyped_data(&operation, http_status, body)
-        })
+        }))
     }
 
     /// The request sent: its name in errors (`GET /api/v3/...`), and the answer's status and body.

@@ -366,7 +366,10 @@ impl Cache {
     async fn fetch_and_keep(self: Arc<Self>) -> Result<Arc<Token>, Failure> {
         let started = Instant::now();
         // The transport ends the fetch by its deadline, retries included.
-        let outcome = self.fetch(started).await.map(Arc::new);
+        // A span of its own: a fetch serves every call waiting, not the one that started it.
+        let span =
+            tracing::info_span!(parent: None, "authing.token", http.response.status_code = tracing::field::Empty);
+        let outcome = tracing::Instrument::instrument(self.fetch(started), span).await.map(Arc::new);
         let mut refresh = self.lock_refresh();
         refresh.running = None;
         match &outcome {
@@ -411,6 +414,7 @@ impl Cache {
         let deadline = later(started, limit);
         let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Reads, deadline).await.0?;
         let (http_status, body) = (answer.status, answer.body);
+        tracing::Span::current().record("http.response.status_code", http_status);
         let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };
         let (access_token, lifetime) = match read_token(&body) {
             Ok(token) if http_status == 200 => token,

@@ -90,10 +90,10 @@ impl Transport {
         let unsent = request.try_clone();
         let mut request = request;
         let mut attempt = 1;
-        loop {
+        let outcome = loop {
             let (outcome, cut_short) = match self.send_once(request, operation, deadline).await {
                 Ok(sent) => sent,
-                Err(failure) => return (Err(failure), unsent),
+                Err(failure) => break Err(failure),
             };
             let failure = |error| self.failure(error, cut_short);
             let time_left = deadline.saturating_duration_since(Instant::now());
@@ -101,27 +101,28 @@ impl Transport {
                 Decision::Retry(delay) => delay,
                 Decision::Refused(wait) => {
                     tracing::debug!(operation, ?wait, "the server asked to wait longer than allowed");
-                    return (Err(asked_to_wait(outcome, wait)), unsent);
+                    break Err(asked_to_wait(outcome, wait));
                 }
                 Decision::Stop => {
                     // An answer that asked to wait says so, whatever ended the retries.
                     let wait = outcome.as_ref().ok().and_then(retry_after).filter(|wait| !wait.is_zero());
-                    let outcome = match wait {
+                    break match wait {
                         Some(wait) => Err(asked_to_wait(outcome, wait)),
                         None => outcome.map_err(failure),
                     };
-                    return (outcome, unsent);
                 }
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
-                return (outcome.map_err(failure), unsent);
+                break outcome.map_err(failure);
             };
             tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
             // The permit is given back while waiting: a wait holds no connection.
             tokio::time::sleep(delay).await;
             attempt += 1;
             request = next;
-        }
+        };
+        crate::span::attempts(attempt);
+        (outcome, unsent)
     }
 
     /// One attempt, within a place under the in-flight limit: its outcome,

@@ -35,8 +35,13 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         }
         writeln!(
             out,
-            "crate::call::awaitable!({} => types::{}, {:?}, {:?});",
-            op.builder, op.response, op.id, op.function
+            "crate::call::awaitable!({} => types::{}, {:?}, {:?}, {:?}, {:?});",
+            op.builder,
+            op.response,
+            op.id,
+            op.function,
+            op.method.to_uppercase(),
+            op.path
         )
         .expect("writing to a String");
     }

@@ -143,21 +143,25 @@ pub(crate) struct Target {
 #[must_use = "a subscription does nothing unless polled"]
 pub struct Subscription {
     items: Pin<Box<dyn Stream<Item = Result<Event>> + Send>>,
+    /// `authing.subscription`: its connections, reconnections and messages happen inside it.
+    span: tracing::Span,
 }
 
 impl Subscription {
     pub(crate) fn new(event_code: String, target: Target) -> Self {
+        let span = tracing::info_span!("authing.subscription", authing.event_code = %event_code);
         let state = State { event_code, target, connection: None, failures: 0, connections: 0 };
         let items = futures_util::stream::unfold(state, |mut state| async move {
             let item = state.next().await;
             Some((item, state))
         });
-        Subscription { items: Box::pin(items) }
+        Subscription { items: Box::pin(items), span }
     }
 
     /// A subscription that cannot start: it yields `error`, then ends.
     pub(crate) fn failed(error: Error) -> Self {
-        Subscription { items: Box::pin(futures_util::stream::once(async move { Err(error) })) }
+        let span = tracing::info_span!("authing.subscription");
+        Subscription { items: Box::pin(futures_util::stream::once(async move { Err(error) })), span }
     }
 }
 
@@ -165,6 +169,8 @@ impl Stream for Subscription {
     type Item = Result<Event>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let span = self.span.clone();
+        let _subscription = span.enter();
         self.items.as_mut().poll_next(cx)
     }
 }

@@ -182,13 +182,13 @@ impl Rule {
     }
 
     /// The answer to `call`, counted as a hit.
-    pub(super) fn answer(&self, call: &Call) -> ResponseTemplate {
+    pub(super) fn answer(&self, call: &Call, request_id: &str) -> ResponseTemplate {
         self.hits.fetch_add(1, Ordering::SeqCst);
         let answer = match &self.answer {
-            Answer::Data(data) => super::envelope(200, data.clone()),
-            Answer::List(items) => super::envelope(200, page(items, call)),
+            Answer::Data(data) => super::envelope(data.clone(), request_id),
+            Answer::List(items) => super::envelope(page(items, call), request_id),
             Answer::Failure { http_status, status_code, api_code, message } => {
-                answer_failure(*http_status, Some((*status_code, *api_code)), message)
+                answer_failure(*http_status, Some((*status_code, *api_code)), message, request_id)
             }
         };
         match self.delay {
@@ -245,11 +245,17 @@ fn paging_of(call: &Call) -> Option<(usize, usize)> {
 }
 
 /// Authing's failure envelope, with HTTP status `http_status`.
-pub(super) fn answer_failure(http_status: u16, codes: Option<(i64, Option<i64>)>, message: &str) -> ResponseTemplate {
+pub(super) fn answer_failure(
+    http_status: u16,
+    codes: Option<(i64, Option<i64>)>,
+    message: &str,
+    request_id: &str,
+) -> ResponseTemplate {
     let (status_code, api_code) = codes.unwrap_or((i64::from(http_status), None));
     let mut body = Map::from_iter([
         ("statusCode".to_string(), Value::from(status_code)),
         ("message".to_string(), Value::from(message)),
+        ("requestId".to_string(), Value::from(request_id)),
     ]);
     if let Some(api_code) = api_code {
         body.insert("apiCode".to_string(), Value::from(api_code));

@@ -55,6 +55,7 @@ mod expectation;
 mod matching;
 mod sample;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -92,7 +93,8 @@ impl MockAuthing {
     pub async fn start() -> MockAuthing {
         let server = MockServer::builder().start().await;
         let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(wiremock::matchers::any()).respond_with(Responder(Arc::clone(&state))).mount(&server).await;
+        let responder = Responder { state: Arc::clone(&state), answered: AtomicU64::new(0) };
+        Mock::given(wiremock::matchers::any()).respond_with(responder).mount(&server).await;
         let client = Self::builder_for(&server.uri()).build().expect("the mock's client is configured");
         MockAuthing { server, state, client }
     }
@@ -179,23 +181,26 @@ impl std::fmt::Debug for MockAuthing {
 
 /// Answers every request the server gets: the token endpoint, then the
 /// first expectation that matches, then the error of an unexpected call.
-struct Responder(Arc<Mutex<State>>);
+/// Each answer has a `requestId` of its own, as Authing's do.
+struct Responder {
+    state: Arc<Mutex<State>>,
+    answered: AtomicU64,
+}
 
 impl wiremock::Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let request_id = format!("mock-{}", self.answered.fetch_add(1, Ordering::Relaxed) + 1);
         if request.method == http::Method::POST && request.url.path() == TOKEN_PATH {
-            return envelope(
-                200,
-                Value::from(Map::from_iter([
-                    ("access_token".to_string(), Value::from("mock-token")),
-                    ("expires_in".to_string(), Value::from(7200)),
-                ])),
-            );
+            let token = Map::from_iter([
+                ("access_token".to_string(), Value::from("mock-token")),
+                ("expires_in".to_string(), Value::from(7200)),
+            ]);
+            return envelope(Value::from(token), &request_id);
         }
         let call = matching::Call::read(request);
-        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(rule) = state.rules.iter().find(|rule| rule.matches(&call)) {
-            return rule.answer(&call);
+            return rule.answer(&call, &request_id);
         }
         let expected: Vec<String> =
             state.rules.iter().filter(|rule| Some(rule.operation) == call.operation).map(Rule::describe).collect();
@@ -207,15 +212,16 @@ impl wiremock::Respond for Responder {
             }
         };
         state.unexpected.push(why.clone());
-        answer_failure(500, None, &format!("authing mock: {why}"))
+        answer_failure(500, None, &format!("authing mock: {why}"), &request_id)
     }
 }
 
-/// An answer in Authing's envelope, with HTTP status 200.
-fn envelope(status_code: i64, data: Value) -> ResponseTemplate {
+/// A success in Authing's envelope, with HTTP status 200.
+fn envelope(data: Value, request_id: &str) -> ResponseTemplate {
     let body = Map::from_iter([
-        ("statusCode".to_string(), Value::from(status_code)),
+        ("statusCode".to_string(), Value::from(200)),
         ("message".to_string(), Value::from("success")),
+        ("requestId".to_string(), Value::from(request_id)),
         ("data".to_string(), data),
     ]);
     ResponseTemplate::new(200).set_body_json(Value::Object(body))

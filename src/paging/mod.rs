@@ -212,6 +212,8 @@ pub struct Pages<T> {
     /// The walk to start at the first poll, with the concurrency set by then.
     start: Option<Begin<T>>,
     running: Option<BoxStream<Result<Page<T>>>>,
+    /// `authing.pages`: the walk, with the call of each page inside it.
+    span: tracing::Span,
 }
 
 impl<T: Serialize + Send + 'static> Pages<T> {
@@ -249,7 +251,8 @@ impl<T: Serialize + Send + 'static> Pages<T> {
             let fetch: FetchPage<'static, T> = Box::new(move |at, size| fetch(request.clone().for_page(at, size)));
             Box::pin(Walk::new(O::ID, O::BY, fetch, (at, size, seen), concurrency).into_stream())
         };
-        Pages { concurrency: DEFAULT_PAGE_CONCURRENCY, start: Some(Box::new(begin)), running: None }
+        let span = tracing::info_span!("authing.pages", authing.operation = O::ID, authing.pages.by = ?O::BY);
+        Pages { concurrency: DEFAULT_PAGE_CONCURRENCY, start: Some(Box::new(begin)), running: None, span }
     }
 
     /// How many pages of a list walked by page number are fetched at once,
@@ -277,6 +280,9 @@ impl<T> Stream for Pages<T> {
     type Item = Result<Page<T>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // The calls for the pages are made while it is polled: their spans are the walk's children.
+        let span = self.span.clone();
+        let _walk = span.enter();
         if let Some(start) = self.start.take() {
             self.running = Some(start(self.concurrency));
         }
