@@ -87,24 +87,17 @@ pub(crate) fn attempts(attempts: u32) {
     Span::current().record("authing.attempts", attempts);
 }
 
-/// A call that ended in `error`: what the error says, on its span.
+/// A call that ended in `error`, on its span. What an answer said is
+/// there already ([`answered`]); an answer that asked to wait longer than
+/// allowed ends the call before it is read, so its status is added here.
 fn failed(span: &Span, error: &Error) {
     if span.is_disabled() {
         return;
     }
     span.record("otel.status_code", "ERROR");
     span.record("error.type", error.kind());
-    if let Some(status) = error.http_status() {
-        span.record("http.response.status_code", status);
-    }
-    if let Some(status_code) = error.status_code() {
-        span.record("authing.status_code", status_code);
-    }
-    if let Some(api_code) = error.api_code() {
-        span.record("authing.api_code", api_code);
-    }
-    if let Some(request_id) = error.request_id() {
-        span.record("authing.request_id", request_id);
+    if let Error::RetryAfter { http_status, .. } = error {
+        span.record("http.response.status_code", http_status);
     }
 }
 

@@ -80,6 +80,9 @@ enum Run {
 #[derive(Clone, Copy, ValueEnum)]
 enum Which {
     Sdk,
+    /// The SDK with a `tracing` subscriber installed that formats every
+    /// event and span at INFO (to nowhere): what a call costs when its span is recorded.
+    SdkTraced,
     Raw,
 }
 
@@ -94,6 +97,12 @@ impl Client {
     async fn new(which: Which, url: &str) -> Result<Self> {
         Ok(match which {
             Which::Sdk => Client::Sdk(sdk(url)?),
+            Which::SdkTraced => {
+                let subscriber =
+                    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::sink);
+                tracing::subscriber::set_global_default(subscriber.finish())?;
+                Client::Sdk(sdk(url)?)
+            }
             Which::Raw => Client::Raw(Arc::new(RawClient::new(url).await?)),
         })
     }

@@ -120,10 +120,12 @@ fn debug_without_secrets(s: &mut ItemStruct, secret: &[(String, String)]) -> Res
 /// names of those fields, and its `Debug` and JSON when made with them.
 pub(crate) fn table(secrets: &Secrets) -> String {
     let mut out = String::from(
-        "/// Every generated type with a secret field: its name, the secret fields' wire names, and,\n\
+        "/// A value made from JSON: its `Debug`, its builder's `Debug` and its JSON.\n\
+         pub type MakeAndShow = fn(serde_json::Value) -> (String, String, serde_json::Value);\n\n\
+         /// Every generated type with a secret field: its name, the secret fields' wire names, and,\n\
          /// for a value made with `authing::mock::sample` from the JSON given, its `Debug`, its\n\
          /// builder's `Debug` and its JSON.\n\
-         pub const REDACTED: &[(&str, &[&str], fn(serde_json::Value) -> (String, String, serde_json::Value))] = &[\n",
+         pub const REDACTED: &[(&str, &[&str], MakeAndShow)] = &[\n",
     );
     for (name, fields) in secrets {
         let wire: Vec<String> = fields.iter().map(|(_, wire)| format!("{wire:?}")).collect();

@@ -121,6 +121,8 @@ pub async fn run(root: &Path, args: BenchArgs) -> Result<()> {
     let sdk = bench.instructions_per_call(&dir, "sdk", &url, few, many).await?;
     let raw = bench.instructions_per_call(&dir, "raw", &url, few, many).await?;
     report.instructions(sdk, raw, few, many);
+    let traced = bench.instructions_per_call(&dir, "sdk-traced", &url, few, many).await?;
+    report.traced(traced, sdk);
 
     println!("bench: cold start, {} concurrent first calls", sizes.cold_calls);
     let tokens_before = server.token_requests()?;
@@ -494,6 +496,14 @@ impl Report {
             "instructions per sequential call (callgrind)",
             &format!("SDK {sdk:.0}, raw reqwest {raw:.0} (runs of {few} and {many} calls)"),
             &format!("**{:.3}x** raw", sdk / raw),
+        );
+    }
+
+    fn traced(&mut self, traced: f64, sdk: f64) {
+        self.row(
+            "instructions per sequential call with a `tracing` subscriber (fmt at INFO, to nowhere)",
+            &format!("SDK {traced:.0}, without a subscriber {sdk:.0}"),
+            &format!("**{:.2}x** without", traced / sdk),
         );
     }
 

@@ -26,6 +26,12 @@ pub struct Correction {
     /// Why it is no longer applied (Authing fixed it), when it is not.
     #[serde(default)]
     pub retired: Option<String>,
+    /// A JSON pointer to what the error is about (a field, a parameter),
+    /// when a document may not have it at all: one without it predates the
+    /// error, and has nothing to correct (a document that has it, but not
+    /// as the correction expects, still fails the import).
+    #[serde(default)]
+    subject: Option<String>,
     patch: json_patch::Patch,
 }
 
@@ -77,6 +83,8 @@ pub fn apply_all<'a>(doc: &mut Value, corrections: &'a [Correction]) -> Vec<Outc
         .map(|correction| {
             let fate = if correction.retired.is_some() {
                 Fate::Retired
+            } else if correction.subject.as_ref().is_some_and(|subject| doc.pointer(subject).is_none()) {
+                Fate::AlreadyCorrect
             } else {
                 // json_patch undoes every operation of a patch that fails part way.
                 match json_patch::patch(doc, &correction.patch.0) {
@@ -162,6 +170,22 @@ mod tests {
         // Half fixed is not fixed: the enum is still there.
         let mut doc = json!({"count": {"type": "integer", "enum": [1]}});
         assert!(matches!(apply_all(&mut doc, &corrections)[0].fate, Fate::Moved(_)));
+    }
+
+    #[test]
+    fn a_document_without_the_subject_of_a_correction_predates_the_error() {
+        let corrections = load(
+            r#"[{"name": "key-is-optional", "evidence": "e", "subject": "/schema/properties/key", "patch": [
+                {"op": "test", "path": "/schema/required", "value": ["key", "id"]},
+                {"op": "replace", "path": "/schema/required", "value": ["id"]}
+            ]}]"#,
+        )
+        .unwrap();
+        let mut older = json!({"schema": {"required": ["id", "name"], "properties": {"id": {}, "name": {}}}});
+        assert_eq!(apply_all(&mut older, &corrections)[0].fate, Fate::AlreadyCorrect);
+        // A document that has the subject, but not as the correction expects, has moved it.
+        let mut moved = json!({"schema": {"required": ["id", "key", "name"], "properties": {"key": {}}}});
+        assert!(matches!(apply_all(&mut moved, &corrections)[0].fate, Fate::Moved(_)));
     }
 
     #[test]

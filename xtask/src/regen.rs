@@ -409,14 +409,22 @@ mod tests {
         assert!(names.iter().any(|p| p.contains(" is taken by ")), "{names:#?}");
         assert_eq!(new["post /api/v3/delete-device"], "terminalManagementDeleteDevice");
         assert_eq!(new["post /api/v3/delete-device-by-user"], "deleteDevice");
-        // This older document still had decimal coordinates: the correction has nothing to do there.
+        // This older document still had decimal coordinates, and predates `listField`'s `from` and
+        // `updateModel`'s `showFieldKey`: those corrections have nothing to do there.
         let fixed: Vec<_> = imported
             .corrections
             .iter()
             .filter(|o| o.fate == Fate::AlreadyCorrect)
             .map(|o| o.correction.name.as_str())
             .collect();
-        assert_eq!(fixed, ["geo-ip-coordinates-are-decimals"]);
+        assert_eq!(
+            fixed,
+            [
+                "geo-ip-coordinates-are-decimals",
+                "list-field-from-is-optional",
+                "update-model-show-field-key-is-optional"
+            ]
+        );
         assert!(imported.record().contains("**Already correct**"));
     }
 
