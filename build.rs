@@ -3,7 +3,7 @@
 //! `authing-codegen` (shared with `cargo xtask regen`, which refuses a
 //! document it cannot take) turns `openapi/authing-management-v3.json` into
 //! the client (`$OUT_DIR/generated.rs`) and, for the tests, the table of
-//! operations (`operations.rs`), what pages (`paging.rs`), the types whose secrets `Debug` hides (`redacted.rs`) and a call of every operation with arguments
+//! operations (`operations.rs`), what pages (`paging.rs`), the types whose secrets `Debug` hides (`redacted.rs`), the operations by area for the docs (`operations.md`) and a call of every operation with arguments
 //! valid for the document (`contract_cases.rs`).
 //!
 //! A document the generator cannot take fails the build with one message that
@@ -36,6 +36,7 @@ fn generate(spec_path: &Path, out_dir: &Path) -> Result<(), String> {
     write(&out_dir.join("operations.rs"), &generated.operation_table)?;
     write(&out_dir.join("paging.rs"), &generated.paging_table)?;
     write(&out_dir.join("redacted.rs"), &generated.redacted_table)?;
+    write(&out_dir.join("operations.md"), &generated.operations_page)?;
     write(&out_dir.join("contract_cases.rs"), &generated.contract_cases)
 }
 

@@ -40,8 +40,10 @@ impl ManagementClient {
     }
 
     /// A client configured from `AUTHING_ACCESS_KEY_ID`,
-    /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST`, with the
-    /// other options at their defaults.
+    /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST` (a private
+    /// deployment's address) and `AUTHING_LANG` (`zh-CN`, the default, or
+    /// `en-US`: the language of Authing's messages), with the other options
+    /// at their defaults. A variable missing or unreadable is [`Error::Config`](crate::Error::Config), naming it.
     pub fn from_env() -> Result<Self> {
         for name in ["AUTHING_ACCESS_KEY_ID", "AUTHING_ACCESS_KEY_SECRET"] {
             if std::env::var_os(name).is_none_or(|value| value.is_empty()) {

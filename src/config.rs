@@ -93,6 +93,8 @@ pub struct ManagementClientBuilder {
     max_response_bytes: usize,
     event_host: String,
     subscription: SubscriptionPolicy,
+    /// A variable of the environment that [`from_env`](Self::from_env) could not read: `build()` reports it.
+    unreadable: Option<String>,
 }
 
 impl std::fmt::Debug for ManagementClientBuilder {
@@ -131,13 +133,16 @@ impl Default for ManagementClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             event_host: DEFAULT_EVENT_HOST.to_string(),
             subscription: SubscriptionPolicy::default(),
+            unreadable: None,
         }
     }
 }
 
 impl ManagementClientBuilder {
     /// A builder with the settings of the environment: `AUTHING_ACCESS_KEY_ID`,
-    /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST`.
+    /// `AUTHING_ACCESS_KEY_SECRET` and, when set, `AUTHING_HOST` (a private
+    /// deployment) and `AUTHING_LANG` (`zh-CN` or `en-US`, the language of
+    /// Authing's messages; [`build`](Self::build) refuses another value).
     pub fn from_env() -> Self {
         let var = |name| std::env::var(name).unwrap_or_default();
         let mut builder = ManagementClientBuilder::default()
@@ -145,6 +150,12 @@ impl ManagementClientBuilder {
             .access_key_secret(var("AUTHING_ACCESS_KEY_SECRET"));
         if let Ok(host) = std::env::var("AUTHING_HOST") {
             builder = builder.host(host);
+        }
+        if let Ok(lang) = std::env::var("AUTHING_LANG") {
+            match lang.parse() {
+                Ok(lang) => builder = builder.lang(lang),
+                Err(_) => builder.unreadable = Some(format!("AUTHING_LANG is {lang:?}: expected zh-CN or en-US")),
+            }
         }
         builder
     }
@@ -255,6 +266,9 @@ impl ManagementClientBuilder {
     /// Checks the settings and builds the client. No request is sent: the
     /// token is fetched by the first call.
     pub fn build(self) -> Result<ManagementClient> {
+        if let Some(why) = &self.unreadable {
+            return Err(Error::Config(why.clone()));
+        }
         if self.access_key_id.trim().is_empty() {
             return Err(Error::Config("access_key_id is empty".into()));
         }

@@ -20,4 +20,14 @@ fn from_env_reads_the_keys_and_the_host_and_names_a_missing_variable() {
     unsafe { std::env::set_var("AUTHING_ACCESS_KEY_ID", "key-id") };
     let client = ManagementClient::from_env().unwrap();
     assert_eq!(client.host(), "https://authing.example.com");
+
+    // SAFETY: as above.
+    unsafe { std::env::set_var("AUTHING_LANG", "fr-FR") };
+    match ManagementClient::from_env() {
+        Err(Error::Config(why)) => assert_eq!(why, "AUTHING_LANG is \"fr-FR\": expected zh-CN or en-US"),
+        other => panic!("expected Error::Config, got {other:?}"),
+    }
+    // SAFETY: as above.
+    unsafe { std::env::set_var("AUTHING_LANG", "en-US") };
+    assert!(ManagementClient::from_env().is_ok());
 }

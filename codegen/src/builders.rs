@@ -99,8 +99,8 @@ fn operation_methods(imp: &mut ItemImpl, calls: &BTreeMap<String, String>) -> Re
             let Some(at) = text.find("```ignore\nlet response = ") else {
                 return Err(format!("the doc of {function} has no progenitor example to replace: update builders.rs"));
             };
-            let kept = &text[..at];
-            let kept = format!("{}\n\n{call}", kept.trim_end());
+            let kept = without_repeated_summary(text[..at].trim_end());
+            let kept = format!("{kept}\n\n{call}");
             doc.value = parse_quote!(#kept);
         }
         let ReturnType::Type(_, ty) = &mut f.sig.output else { continue };
@@ -112,6 +112,16 @@ fn operation_methods(imp: &mut ItemImpl, calls: &BTreeMap<String, String>) -> Re
         count += 1;
     }
     Ok(count)
+}
+
+/// A doc whose description repeats its summary (146 of Authing's operations
+/// do) with the summary once.
+fn without_repeated_summary(doc: &str) -> String {
+    let mut paragraphs: Vec<&str> = doc.split("\n\n").collect();
+    if paragraphs.len() > 1 && paragraphs[0].trim() == paragraphs[1].trim() {
+        paragraphs.remove(1);
+    }
+    paragraphs.join("\n\n")
 }
 
 /// `impl<'a> Op<'a> { new, setters, send }` → `impl Op { new, setters, into_request }`.
@@ -333,6 +343,15 @@ mod tests {
                     "statusCode": {"type": "integer"}, "message": {"type": "string"},
                     "data": {"$ref": "#/components/schemas/ThingDto"}}}}}});
         generate(&parse(&document.to_string()).unwrap(), Options::default()).unwrap().client
+    }
+
+    #[test]
+    fn a_summary_repeated_as_the_description_is_shown_once() {
+        assert_eq!(
+            super::without_repeated_summary("获取用户\n\n获取用户\n\nSends a `GET`"),
+            "获取用户\n\nSends a `GET`"
+        );
+        assert_eq!(super::without_repeated_summary("A\n\nB"), "A\n\nB");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod builders;
 mod effect;
 mod emit;
 mod envelope;
+mod index;
 mod lenient;
 mod locate;
 mod mock;
@@ -45,6 +46,8 @@ pub struct Generated {
     pub contract_cases: String,
     /// `PAGINATED`, `AS_JSON` and `NOT_STREAMED`: what paging was found (`paging.rs`).
     pub paging_table: String,
+    /// The operations by area, as Markdown: the documentation of `authing::operations` (`operations.md`).
+    pub operations_page: String,
     /// `REDACTED`: the types with secret fields, for the tests (`redacted.rs`).
     pub redacted_table: String,
     /// What paging was found, in one line.
@@ -110,6 +113,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         contract_cases: emit::contract_cases(&operations, &paging),
         paging_table: emit::paging_table(&paging),
         redacted_table: redact::table(&secrets),
+        operations_page: index::page(&operations, &envelopes, &paging)?,
         paging_summary: paging.summary(),
         surface,
     })

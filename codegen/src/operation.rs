@@ -19,6 +19,8 @@ pub(crate) struct Operation {
     pub post_that_reads: bool,
     /// The generated type of its JSON body, when it takes one.
     pub body: Option<String>,
+    /// The document's one-line summary (in Chinese, as Authing writes it).
+    pub summary: String,
     /// The names of its query parameters, as the document spells them.
     pub query: std::collections::BTreeSet<String>,
     /// Its required parameters: builder setter and a Rust literal valid for
@@ -88,6 +90,7 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                 response,
                 method: method.to_uppercase(),
                 path: path.to_string(),
+                summary: op.summary.clone().unwrap_or_default(),
                 id,
             })
         })

@@ -2,7 +2,8 @@
 //! documentation, every test (unit, integration, doc, the fault suite with
 //! its tally), that `openapi/` is
 //! what regen makes of the current document, that the crate builds from
-//! Authing's own 2023-11 document, then the contract suite against the local mock.
+//! Authing's own 2023-11 document, the contract suite against the local mock,
+//! then the packaging of both crates.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -51,8 +52,40 @@ pub async fn run(root: &Path) -> Result<()> {
         clock.time("contract", step(root, "contract", &contract, &[("AUTHING_MOCK_URL", mock.url.as_str())])).await;
     mock.stop().await;
     passed?;
+    println!("xtask: packaging: each crate builds from its packaged .crate, as the registry would");
+    clock.time("packaging", packaging(root)).await?;
     clock.report();
     println!("xtask: all checks passed");
+    Ok(())
+}
+
+/// `cargo publish --dry-run --workspace`: both crates packaged, and each
+/// built from its `.crate` (the other from a local overlay), with no warning
+/// but the dry run's own.
+async fn packaging(root: &Path) -> Result<()> {
+    // Cargo takes a registry crate of the same version as unchanged: a copy of
+    // authing-codegen 0.1.0 built by an earlier run would stand in for today's.
+    let clean = crate::cargo(root).args(["clean", "--quiet", "-p", "authing-codegen"]).status().await?;
+    if !clean.success() {
+        bail!("packaging: `cargo clean -p authing-codegen` exited with {clean}");
+    }
+    let _ = std::fs::remove_dir_all(root.join("target/package"));
+    let args = ["publish", "--dry-run", "--workspace", "--allow-dirty"];
+    let output = crate::cargo(root).args(args).output().await?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        bail!("packaging failed: `cargo {}` exited with {}:\n{said}", args.join(" "), output.status);
+    }
+    let warnings: Vec<&str> = said
+        .lines()
+        .filter(|line| line.starts_with("warning") && !line.contains("aborting upload due to dry run"))
+        .collect();
+    if !warnings.is_empty() {
+        bail!("packaging warned:\n{}", warnings.join("\n"));
+    }
+    for line in said.lines().filter(|line| line.trim_start().starts_with("Packaged")) {
+        println!("  {}", line.trim());
+    }
     Ok(())
 }
 
