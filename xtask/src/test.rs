@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 use crate::regen::{self, RegenArgs, SOURCE_COPY_PATH};
 use crate::{prism, upstream_build};
@@ -23,6 +23,13 @@ const PAGING_COUNT: &str = "every_operation_that_takes_paging_input_is_accounted
 pub async fn run(root: &Path) -> Result<()> {
     let mut clock = Clock::default();
     clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
+    // The packaging builds both crates from their `.crate` files, in a target
+    // folder of its own, beside the lints and docs, which keep one core busy
+    // for minutes (one big crate is checked, then documented, on one thread).
+    println!(
+        "xtask: packaging: started beside the lints: each crate builds from its packaged .crate, as the registry would"
+    );
+    let packaging = tokio::spawn(packaging(root.to_path_buf()));
     let lints = ["clippy", "--workspace", FEATURES, "--all-targets", "--", "-D", "warnings"];
     clock.time("lints", step(root, "lints", &lints, &[])).await?;
     let docs = ["doc", "--no-deps", "--workspace", FEATURES];
@@ -52,8 +59,8 @@ pub async fn run(root: &Path) -> Result<()> {
         clock.time("contract", step(root, "contract", &contract, &[("AUTHING_MOCK_URL", mock.url.as_str())])).await;
     mock.stop().await;
     passed?;
-    println!("xtask: packaging: each crate builds from its packaged .crate, as the registry would");
-    clock.time("packaging", packaging(root)).await?;
+    let waited = async { packaging.await.context("the packaging task")? };
+    clock.time("packaging (wait)", waited).await?;
     clock.report();
     println!("xtask: all checks passed");
     Ok(())
@@ -62,16 +69,21 @@ pub async fn run(root: &Path) -> Result<()> {
 /// `cargo publish --dry-run --workspace`: both crates packaged, and each
 /// built from its `.crate` (the other from a local overlay), with no warning
 /// but the dry run's own.
-async fn packaging(root: &Path) -> Result<()> {
+async fn packaging(root: std::path::PathBuf) -> Result<()> {
+    let target = root.join("target/packaging");
     // Cargo takes a registry crate of the same version as unchanged: a copy of
     // authing-codegen 0.1.0 built by an earlier run would stand in for today's.
-    let clean = crate::cargo(root).args(["clean", "--quiet", "-p", "authing-codegen"]).status().await?;
+    let clean = crate::cargo(&root)
+        .args(["clean", "--quiet", "-p", "authing-codegen"])
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .await?;
     if !clean.success() {
         bail!("packaging: `cargo clean -p authing-codegen` exited with {clean}");
     }
-    let _ = std::fs::remove_dir_all(root.join("target/package"));
+    let _ = std::fs::remove_dir_all(target.join("package"));
     let args = ["publish", "--dry-run", "--workspace", "--allow-dirty"];
-    let output = crate::cargo(root).args(args).output().await?;
+    let output = crate::cargo(&root).args(args).env("CARGO_TARGET_DIR", &target).kill_on_drop(true).output().await?;
     let said = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         bail!("packaging failed: `cargo {}` exited with {}:\n{said}", args.join(" "), output.status);
