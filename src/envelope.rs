@@ -17,6 +17,10 @@ pub trait Envelope: Sized + crate::call::sealed::Sealed {
     /// field, or the envelope itself when it has none.
     type Data;
 
+    /// Whether `Data` is the whole envelope (an answer with no `data` field).
+    #[doc(hidden)]
+    const WHOLE: bool;
+
     /// The typed `data` when `statusCode` is 200, [`Error::Api`] otherwise.
     fn into_data(self) -> Result<Self::Data>;
 

@@ -20,20 +20,16 @@ use crate::generated::Client;
 pub struct RawRequest {
     api: Client,
     request: Result<reqwest::RequestBuilder>,
-    span: tracing::Span,
 }
 
 impl RawRequest {
     pub(crate) fn new(api: Client, method: reqwest::Method, path: &str) -> Self {
         let separator = if path.starts_with('/') { "" } else { "/" };
         let url = format!("{}{separator}{path}", api.baseurl);
-        // The path without a query that might hold a parameter's value.
-        let template = path.split('?').next().unwrap_or_default();
-        let span = crate::span::call(&format!("{method} {template}"), method.as_str(), template);
         let request = reqwest::Url::parse(&url)
             .map(|url| api.client.request(method, url))
             .map_err(|e| Error::InvalidRequest(format!("{url:?} is not a valid URL: {e}")));
-        RawRequest { api, request, span }
+        RawRequest { api, request }
     }
 
     /// Adds query parameters, such as `&[("userId", "u1")]` or a struct.
@@ -51,7 +47,7 @@ impl RawRequest {
     /// Sends the request and decodes the answer's `data` as `T` (the whole
     /// envelope when it has no `data`).
     pub fn send<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
-        let span = self.span.clone();
+        let span = self.span();
         Call::new(crate::span::traced(span, async move {
             let (operation, http_status, body) = self.exchange().await?;
             let data = untyped_data(&operation, http_status, body.clone())?;
@@ -67,11 +63,22 @@ impl RawRequest {
 
     /// Sends the request and gives the answer's `data` as JSON, as `.await` does.
     pub fn send_untyped(self) -> Call<serde_json::Value> {
-        let span = self.span.clone();
+        let span = self.span();
         Call::new(crate::span::traced(span, async move {
             let (operation, http_status, body) = self.exchange().await?;
             untyped_data(&operation, http_status, body)
         }))
+    }
+
+    /// The span of the call, made as it is sent: `authing.raw`, with the
+    /// path as given (without its query), since a raw call has no template.
+    fn span(&self) -> tracing::Span {
+        let built = self.request.as_ref().ok().and_then(|request| request.try_clone()?.build().ok());
+        let (method, path) = built
+            .as_ref()
+            .map(|request| (request.method().as_str().to_owned(), request.url().path().to_owned()))
+            .unwrap_or_default();
+        crate::span::call("raw", &method, &path)
     }
 
     /// The request sent: its name in errors (`GET /api/v3/...`), and the answer's status and body.

@@ -4,8 +4,9 @@
 //! runs in `authing.pages` (its calls inside it), a subscription in
 //! `authing.subscription`, a token fetch in `authing.token`. Retries and
 //! the 401 renewal are events inside the call's span. No field holds a
-//! secret or a parameter's value: the path is the document's template, and
-//! the query is never recorded.
+//! secret or a parameter's value: the path is the document's template (a raw
+//! call's, the path given, which is the caller's to keep clean), and the
+//! query is never recorded.
 //!
 //! With no subscriber interested, a span costs a few atomic loads; the
 //! fields read from an answer are read only for a span that is recorded.
@@ -18,8 +19,8 @@ use tracing::{Instrument as _, Span};
 use crate::error::{Error, Result};
 use crate::transport::Answer;
 
-/// The span of one call of `operation` (an operationId, or the method and
-/// path of a raw call), sent as `method` to the path template `path`.
+/// The span of one call of `operation` (an operationId, or `raw` for a raw
+/// call), sent as `method` to the path template `path` (a raw call's path as given).
 ///
 /// `otel.name` makes OpenTelemetry exporters show the operation as the
 /// span's name (`authing.getUser`), where `tracing` needs one name for all.

@@ -147,3 +147,28 @@ async fn a_slow_answer_meets_the_clients_timeout() {
     let error = client.get_user().user_id("u1").await.unwrap_err();
     assert!(matches!(error, Error::Timeout { limit: TimeLimit::Request(_), .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn an_answer_without_data_is_answered_whole() {
+    let mock = MockAuthing::start().await;
+    let models: types::FunctionModelListDto = sample(json!({"list": [{"id": "m1", "name": "Orders"}]}));
+    mock.on(mock.client().list_model()).data(models);
+
+    let answer = mock.client().list_model().await.unwrap();
+
+    assert_eq!(answer.list.len(), 1, "{answer:?}");
+    assert_eq!(answer.list[0].name, "Orders");
+}
+
+#[tokio::test]
+async fn a_list_expectation_matches_a_walk_of_the_request_as_the_code_builds_it() {
+    let mock = MockAuthing::start().await;
+    let users: Vec<types::UserDto> = (0..25).map(|n| sample(json!({"userId": format!("u{n}")}))).collect();
+    // The code under test sets a page size; the walk asks for its own pages.
+    mock.on(mock.client().list_role_members().code("admin").page(1).limit(10)).list(users);
+
+    let walked: Vec<types::UserDto> =
+        mock.client().list_role_members().code("admin").page(1).limit(10).items().try_collect().await.unwrap();
+
+    assert_eq!(walked.len(), 25);
+}

@@ -1,26 +1,28 @@
 //! The public surface as a user's code meets it: calls and streams that own
 //! what they need, and one error type for every way of sending.
 
-// It uses the crate's mock: `cargo xtask test` turns the feature on.
-#![cfg(feature = "mock")]
-
 mod common;
 
-use authing::mock::{MockAuthing, sample};
-use authing::{Items, ManagementClient, Paginated as _};
 use common::*;
-use futures::TryStreamExt as _;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// Every user of the pool: a stream that outlives the borrow of the client it was made from.
-fn everyone(client: &ManagementClient) -> Items<authing::types::UserDto> {
+#[cfg(feature = "mock")]
+fn everyone(client: &authing::ManagementClient) -> authing::Items<authing::types::UserDto> {
+    use authing::Paginated as _;
+
     client.list_users().items()
 }
 
+// It uses the crate's mock: `cargo xtask test` turns the feature on.
+#[cfg(feature = "mock")]
 #[tokio::test]
 async fn a_call_can_be_spawned_and_a_stream_returned_from_a_function() {
+    use authing::mock::{MockAuthing, sample};
+    use futures::TryStreamExt as _;
+
     let mock = MockAuthing::start().await;
     let user = |id: &str| sample::<authing::types::UserDto>(json!({"userId": id}));
     mock.on(mock.client().get_user().user_id("u1")).data(user("u1"));

@@ -31,6 +31,7 @@ pub(crate) fn rewrite(file: &mut syn::File, calls: &BTreeMap<String, String>) ->
                     match item {
                         Item::Struct(s) => {
                             drop_lifetime(&mut s.generics);
+                            point_to_the_method(s);
                             let client = s.fields.iter_mut().find(|f| f.ident.as_ref().is_some_and(|i| i == "client"));
                             let client = client.ok_or_else(|| format!("builder {} has no `client` field", s.ident))?;
                             client.ty = parse_quote!(super::Client);
@@ -112,6 +113,24 @@ fn operation_methods(imp: &mut ItemImpl, calls: &BTreeMap<String, String>) -> Re
         count += 1;
     }
     Ok(count)
+}
+
+/// progenitor's "Builder for [`Client::op`]" names the generated client,
+/// which is private: the doc points to the method of `ManagementClient`.
+fn point_to_the_method(s: &mut syn::ItemStruct) {
+    for attr in &mut s.attrs {
+        let syn::Meta::NameValue(doc) = &mut attr.meta else { continue };
+        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &doc.value else { continue };
+        let text = text.value();
+        let Some(method) = text.strip_prefix("Builder for [`Client::").and_then(|rest| rest.split('`').next()) else {
+            continue;
+        };
+        let pointed = format!(
+            "The request of [`ManagementClient::{method}`](crate::ManagementClient::{method}): a setter per \
+             parameter; `.await` sends it (see the method for what it gives)."
+        );
+        doc.value = parse_quote!(#pointed);
+    }
 }
 
 /// A doc whose description repeats its summary (146 of Authing's operations

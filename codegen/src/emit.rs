@@ -14,14 +14,14 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
     let mut out = String::from("\n// Added by authing-codegen: envelopes and awaitable builders.\n");
     for (name, envelope) in envelopes {
         let Envelope { data, message, api_code, request_id } = envelope;
-        let (data_type, data) = match data {
-            Some(ty) => (ty.as_str(), "self.data"),
-            None => ("Self", "self"),
+        let (data_type, data, whole) = match data {
+            Some(ty) => (ty.as_str(), "self.data", false),
+            None => ("Self", "self", true),
         };
         writeln!(
             out,
             "impl crate::call::sealed::Sealed for types::{name} {{}} \
-             impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; \
+             impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; const WHOLE: bool = {whole}; \
              fn into_data(self) -> crate::Result<Self::Data> {{ \
              if self.status_code == crate::envelope::SUCCESS {{ Ok({data}) }} else {{ \
              Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} \
@@ -36,12 +36,7 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
         writeln!(
             out,
             "crate::call::awaitable!({} => types::{}, {:?}, {:?}, {:?}, {:?});",
-            op.builder,
-            op.response,
-            op.id,
-            op.function,
-            op.method.to_uppercase(),
-            op.path
+            op.builder, op.response, op.id, op.function, op.method, op.path
         )
         .expect("writing to a String");
     }

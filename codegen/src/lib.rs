@@ -9,11 +9,11 @@
 //! writes the tables the tests read. When progenitor refuses the document,
 //! the error names the schema or the operation at fault.
 
+mod areas;
 mod builders;
 mod effect;
 mod emit;
 mod envelope;
-mod index;
 mod lenient;
 mod locate;
 mod mock;
@@ -32,7 +32,6 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 pub use names::{method_name, type_name};
 use operation::operations;
-pub use redact::SECRET_ENDINGS;
 pub use surface::{Change, Impact, Surface};
 
 /// The files generated from one document.
@@ -99,7 +98,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     builders::rewrite(&mut file, &calls)?;
     let surface = Surface::read(&file, &operations, &envelopes, &paging, &body_required)?;
     if options.mock {
-        mock::rewrite(&mut file)?;
+        mock::rewrite(&mut file, &operations)?;
     }
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
@@ -113,7 +112,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
         contract_cases: emit::contract_cases(&operations, &paging),
         paging_table: emit::paging_table(&paging),
         redacted_table: redact::table(&secrets),
-        operations_page: index::page(&operations, &envelopes, &paging)?,
+        operations_page: areas::page(&operations, &envelopes, &paging)?,
         paging_summary: paging.summary(),
         surface,
     })

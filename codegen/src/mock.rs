@@ -21,13 +21,17 @@ use crate::syntax::{module, module_mut};
 
 /// Adds `into_expected()` to every builder of `file` and `SetFields` to the
 /// builders of the bodies.
-pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), String> {
+pub(crate) fn rewrite(file: &mut syn::File, operations: &[Operation]) -> Result<(), String> {
     let builders = module_mut(&mut file.items, "builder").ok_or("progenitor's output has no `builder` module")?;
     let bodies = body_builders(builders)?;
+    let in_path: BTreeMap<&str, &BTreeSet<String>> =
+        operations.iter().map(|op| (op.builder.as_str(), &op.path_parameters)).collect();
+    let none = BTreeSet::new();
     let mut expected = Vec::new();
     for item in builders.iter() {
         let Item::Impl(imp) = item else { continue };
-        if let Some(f) = into_expected(imp)? {
+        let builder = imp.self_ty.to_token_stream().to_string();
+        if let Some(f) = into_expected(imp, in_path.get(builder.as_str()).copied().unwrap_or(&none))? {
             let ty = &imp.self_ty;
             expected.push(parse_quote!(impl #ty { #f }));
         }
@@ -53,7 +57,7 @@ pub(crate) fn routes(operations: &[Operation]) -> String {
          pub(crate) const ROUTES: &[(&str, &str, &str)] = &[\n",
     );
     for op in operations {
-        out.push_str(&format!("    ({:?}, {:?}, {:?}),\n", op.method.to_uppercase(), op.path, op.id));
+        out.push_str(&format!("    ({:?}, {:?}, {:?}),\n", op.method, op.path, op.id));
     }
     out.push_str("];\n");
     out
@@ -77,25 +81,17 @@ fn body_builders(builders: &[Item]) -> Result<BTreeSet<String>, String> {
 }
 
 /// `into_request()` of `imp` as an expectation reads it: without the check
-/// that every required parameter is set, each unset one (in the query) left
-/// out, and the body as the fields set on it. `None` for an impl without
-/// `into_request()`.
-fn into_expected(imp: &ItemImpl) -> Result<Option<ImplItem>, String> {
+/// that every required parameter is set, each unset one (but those of the
+/// path, `in_path`) left out, and the body as the fields set on it. `None`
+/// for an impl without `into_request()`.
+fn into_expected(imp: &ItemImpl, in_path: &BTreeSet<String>) -> Result<Option<ImplItem>, String> {
     let Some(mut f) = imp.items.iter().find_map(|item| match item {
         ImplItem::Fn(f) if f.sig.ident == "into_request" => Some(f.clone()),
         _ => None,
     }) else {
         return Ok(None);
     };
-    let name = imp.self_ty.to_token_stream().to_string();
     let required = crate::builders::unset_by_new(imp);
-    let url = f
-        .block
-        .stmts
-        .iter()
-        .find(|stmt| matches!(stmt, Stmt::Local(local) if local.pat.to_token_stream().to_string() == "url"))
-        .map(|stmt| stmt.to_token_stream().to_string())
-        .ok_or_else(|| format!("builder {name}: its `into_request()` makes no `url`"))?;
     let mut stmts = Vec::with_capacity(f.block.stmts.len());
     for stmt in f.block.stmts.drain(..) {
         let text = stmt.to_token_stream().to_string();
@@ -109,7 +105,7 @@ fn into_expected(imp: &ItemImpl) -> Result<Option<ImplItem>, String> {
         let field = local.pat.to_token_stream().to_string();
         if field == "body" {
             stmts.push(parse_quote!(let body = crate::mock::set_fields(&body.map_err(Error::InvalidRequest)?);));
-        } else if required.contains(&field) && !url.split_whitespace().any(|token| token == field) {
+        } else if required.contains(&field) && !in_path.contains(&field) {
             // A required parameter of the query: unset, it is left out and matches any value.
             let ident = syn::Ident::new(&field, proc_macro2::Span::call_site());
             stmts.push(parse_quote!(let #ident = #ident.ok();));

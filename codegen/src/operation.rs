@@ -21,6 +21,8 @@ pub(crate) struct Operation {
     pub body: Option<String>,
     /// The document's one-line summary (in Chinese, as Authing writes it).
     pub summary: String,
+    /// Its path parameters, by their builder's setter (`id`).
+    pub path_parameters: std::collections::BTreeSet<String>,
     /// The names of its query parameters, as the document spells them.
     pub query: std::collections::BTreeSet<String>,
     /// Its required parameters: builder setter and a Rust literal valid for
@@ -80,7 +82,18 @@ pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<Operation>, String> {
                     _ => None,
                 })
                 .collect();
+            let path_parameters = op
+                .parameters
+                .iter()
+                .filter_map(|parameter| match parameter {
+                    ReferenceOr::Item(openapiv3::Parameter::Path { parameter_data, .. }) => {
+                        Some(method_name(&parameter_data.name))
+                    }
+                    _ => None,
+                })
+                .collect();
             Ok(Operation {
+                path_parameters,
                 post_that_reads: crate::effect::post_that_reads(&method.to_uppercase(), &id, path),
                 body: body.transpose()?,
                 query,

@@ -5,7 +5,8 @@
 //!
 //! The rule reads the field's wire name as words (`accessToken`,
 //! `client_secret`, `encodingAESKey`) and its type: a `String` or an
-//! `Option<String>` whose last words are one of [`SECRET_ENDINGS`]. So
+//! `Option<String>` whose last words are one of [`SECRET_ENDINGS`] (`pass`
+//! and `pwd` are how some of Authing's names say password). So
 //! `accessToken` and `appSecret` are secrets; `keepPassword` (a bool),
 //! `passwordLastSetAt` (it ends in `at`) and `key` are not.
 
@@ -19,9 +20,12 @@ use syn::{Item, ItemStruct, Token, parse_quote};
 use crate::syntax::{module_mut, serde_rename};
 
 /// The words a secret field's name ends with, each as snake_case words.
-pub const SECRET_ENDINGS: &[&str] = &[
+pub(crate) const SECRET_ENDINGS: &[&str] = &[
     "secret",
     "password",
+    "pass",
+    "pwd",
+    "salt",
     "token",
     "private_key",
     "credential",
@@ -165,10 +169,22 @@ mod tests {
             "encodingAESKey",
             "aes_key",
             "apikey",
+            "senderPass",
+            "bindPwd",
+            "salt",
         ] {
             assert!(is_secret(wire, &string) && is_secret(wire, &optional), "{wire}");
         }
-        for wire in ["key", "appKey", "passwordLastSetAt", "tokenEndpoint", "showFieldKey", "secretStatus"] {
+        for wire in [
+            "key",
+            "appKey",
+            "passwordLastSetAt",
+            "tokenEndpoint",
+            "showFieldKey",
+            "secretStatus",
+            "bypass",
+            "passType",
+        ] {
             assert!(!is_secret(wire, &string), "{wire}");
         }
         for wire in ["keepPassword", "autoGeneratePassword", "password"] {

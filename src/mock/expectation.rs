@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use wiremock::ResponseTemplate;
 
 use super::State;
-use super::matching::Call;
+use super::matching::Request;
 use crate::call::Operation;
 use crate::envelope::Envelope;
 use crate::paging::Paginated;
@@ -25,7 +25,7 @@ use crate::paging::Paginated;
 pub struct When<O> {
     state: Arc<Mutex<State>>,
     operation: &'static str,
-    call: Call,
+    call: Request,
     times: Option<usize>,
     limit: Option<usize>,
     delay: Option<Duration>,
@@ -37,7 +37,7 @@ impl<O: Operation> When<O> {
         When {
             state,
             operation,
-            call: Call::expected(request),
+            call: Request::expected(request),
             times: None,
             limit: None,
             delay: None,
@@ -45,8 +45,9 @@ impl<O: Operation> When<O> {
         }
     }
 
-    /// The number of calls the expectation must see: another number fails
-    /// the test when the mock is dropped or verified.
+    /// The number of requests the expectation must answer: another number
+    /// fails the test when the mock is dropped or verified. A request, not
+    /// a call: a read the client retries counts each attempt, a list each page.
     pub fn times(mut self, calls: usize) -> Self {
         self.times = Some(calls);
         self
@@ -66,30 +67,39 @@ impl<O: Operation> When<O> {
     }
 
     /// Answers `data` in Authing's envelope (`statusCode` 200): what the
-    /// call's `.await` gives back.
+    /// call's `.await` gives back. For an operation whose answer has no
+    /// `data` (`.await` gives the whole envelope), `data` is the answer.
     pub fn data(self, data: <O::Envelope as Envelope>::Data) -> Expectation
     where
         <O::Envelope as Envelope>::Data: Serialize,
     {
         let data = to_json(self.operation, &data);
-        self.answer(Answer::Data(data))
+        self.json(data)
     }
 
     /// Answers the list `items` page by page, as each call asks for it (its
     /// `page` and `limit`, in the query or the body), with `totalCount`: what
     /// `.items()` walks. A list walked by a cursor gets every item in one page.
-    pub fn list(self, items: impl IntoIterator<Item = O::Item>) -> Expectation
+    /// The page and page size of the expectation's request are left out of
+    /// the match, as a walk sets its own.
+    pub fn list(mut self, items: impl IntoIterator<Item = O::Item>) -> Expectation
     where
         O: Paginated,
     {
         let items = items.into_iter().map(|item| to_json(self.operation, &item)).collect();
+        self.call = self.call.without_paging();
         self.answer(Answer::List(items))
     }
 
     /// Answers untyped `data` in Authing's envelope: for an answer the
     /// operation's type cannot hold, as a server that drifted would send.
+    /// For an operation whose answer has no `data`, `data` is the answer, as
+    /// a success (`statusCode` 200).
     pub fn json(self, data: Value) -> Expectation {
-        self.answer(Answer::Data(data))
+        match <O::Envelope as Envelope>::WHOLE {
+            true => self.answer(Answer::Whole(data)),
+            false => self.answer(Answer::Data(data)),
+        }
     }
 
     /// Answers Authing's failure envelope: `statusCode`, `apiCode` and
@@ -161,7 +171,7 @@ impl std::fmt::Debug for Expectation {
 /// An expectation as the server keeps it.
 pub(super) struct Rule {
     pub(super) operation: &'static str,
-    call: Call,
+    call: Request,
     answer: Answer,
     delay: Option<Duration>,
     times: Option<usize>,
@@ -171,21 +181,29 @@ pub(super) struct Rule {
 
 enum Answer {
     Data(Value),
+    /// The whole answer, for an operation whose answer has no `data`.
+    Whole(Value),
     List(Vec<Value>),
-    Failure { http_status: u16, status_code: i64, api_code: Option<i64>, message: String },
+    Failure {
+        http_status: u16,
+        status_code: i64,
+        api_code: Option<i64>,
+        message: String,
+    },
 }
 
 impl Rule {
     /// Whether it answers `call`: a call it describes, while under its limit.
-    pub(super) fn matches(&self, call: &Call) -> bool {
+    pub(super) fn matches(&self, call: &Request) -> bool {
         self.limit.is_none_or(|limit| self.hits.load(Ordering::SeqCst) < limit) && call.has(&self.call)
     }
 
     /// The answer to `call`, counted as a hit.
-    pub(super) fn answer(&self, call: &Call, request_id: &str) -> ResponseTemplate {
+    pub(super) fn answer(&self, call: &Request, request_id: &str) -> ResponseTemplate {
         self.hits.fetch_add(1, Ordering::SeqCst);
         let answer = match &self.answer {
             Answer::Data(data) => super::envelope(data.clone(), request_id),
+            Answer::Whole(answer) => super::whole(answer.clone(), request_id),
             Answer::List(items) => super::envelope(page(items, call), request_id),
             Answer::Failure { http_status, status_code, api_code, message } => {
                 answer_failure(*http_status, Some((*status_code, *api_code)), message, request_id)
@@ -210,7 +228,7 @@ impl Rule {
 }
 
 /// The page of `items` that `call` asks for, as Authing answers a list.
-fn page(items: &[Value], call: &Call) -> Value {
+fn page(items: &[Value], call: &Request) -> Value {
     let (page, limit) = paging_of(call).unwrap_or((1, items.len().max(1)));
     let start = page.saturating_sub(1).saturating_mul(limit).min(items.len());
     let end = start.saturating_add(limit).min(items.len());
@@ -222,26 +240,27 @@ fn page(items: &[Value], call: &Call) -> Value {
 
 /// The page number and size a call asks for: `page` and `limit` (or
 /// `pageNo` and `pageSize`) in the query, or in an object of the body.
-fn paging_of(call: &Call) -> Option<(usize, usize)> {
-    const WORDS: [(&str, &str); 2] = [("page", "limit"), ("pageNo", "pageSize")];
+fn paging_of(call: &Request) -> Option<(usize, usize)> {
+    let [page, limit, page_no, page_size] = super::matching::PAGING_WORDS;
+    let words = [(page, limit), (page_no, page_size)];
     let number = |text: &str| text.parse::<usize>().ok();
-    for (page, limit) in WORDS {
+    for (page, limit) in words {
         let find = |name: &str| call.query.iter().find(|(k, _)| k == name).and_then(|(_, v)| number(v));
         if let (Some(page), Some(limit)) = (find(page), find(limit)) {
             return Some((page, limit.max(1)));
         }
     }
-    fn in_body(value: &Value) -> Option<(usize, usize)> {
+    fn in_body(value: &Value, words: [(&str, &str); 2]) -> Option<(usize, usize)> {
         let Value::Object(fields) = value else { return None };
-        for (page, limit) in WORDS {
+        for (page, limit) in words {
             let find = |name: &str| fields.get(name).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
             if let (Some(page), Some(limit)) = (find(page), find(limit)) {
                 return Some((page, limit.max(1)));
             }
         }
-        fields.values().find_map(in_body)
+        fields.values().find_map(|field| in_body(field, words))
     }
-    in_body(&call.body)
+    in_body(&call.body, words)
 }
 
 /// Authing's failure envelope, with HTTP status `http_status`.

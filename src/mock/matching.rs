@@ -8,7 +8,7 @@ use crate::generated::ROUTES;
 
 /// A request as the mock reads it: what it calls, and with what.
 #[derive(Debug)]
-pub(crate) struct Call {
+pub(crate) struct Request {
     /// The operationId of the method and path, when the document has them.
     pub(crate) operation: Option<&'static str>,
     pub(crate) method: String,
@@ -18,30 +18,47 @@ pub(crate) struct Call {
     pub(crate) body: Value,
 }
 
-impl Call {
+impl Request {
     /// A request the mock server got.
-    pub(crate) fn read(request: &wiremock::Request) -> Call {
+    pub(crate) fn read(request: &wiremock::Request) -> Request {
         let body = match request.body.is_empty() {
             true => Value::Null,
             false => serde_json::from_slice(&request.body)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&request.body).into_owned())),
         };
-        Call::new(request.method.as_str(), &request.url, body)
+        Request::new(request.method.as_str(), &request.url, body)
     }
 
-    /// The request an expectation was made from.
-    pub(crate) fn expected(request: &reqwest::Request) -> Call {
-        let body = request
+    /// The request an expectation was made from, without the fields left at
+    /// their default (`null`, `[]`, `{}`), which say nothing.
+    pub(crate) fn expected(request: &reqwest::Request) -> Request {
+        let mut body = request
             .body()
             .and_then(|body| body.as_bytes())
             .and_then(|bytes| serde_json::from_slice(bytes).ok())
             .unwrap_or(Value::Null);
-        Call::new(request.method().as_str(), request.url(), body)
+        prune(&mut body);
+        Request::new(request.method().as_str(), request.url(), body)
     }
 
-    fn new(method: &str, url: &url::Url, body: Value) -> Call {
+    /// Without the page number and size, which a walk sets for each page
+    /// whatever the request it walks had.
+    pub(crate) fn without_paging(mut self) -> Request {
+        self.query.retain(|(name, _)| !PAGING_WORDS.contains(&name.as_str()));
+        fn strip(value: &mut Value) {
+            if let Value::Object(fields) = value {
+                fields.retain(|name, _| !PAGING_WORDS.contains(&name.as_str()));
+                fields.values_mut().for_each(strip);
+            }
+        }
+        strip(&mut self.body);
+        prune(&mut self.body);
+        self
+    }
+
+    fn new(method: &str, url: &url::Url, body: Value) -> Request {
         let path = url.path().to_string();
-        Call {
+        Request {
             operation: operation_of(method, &path),
             method: method.to_string(),
             query: url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
@@ -52,7 +69,7 @@ impl Call {
 
     /// Whether this call, made by the code under test, has everything
     /// `expected` names.
-    pub(crate) fn has(&self, expected: &Call) -> bool {
+    pub(crate) fn has(&self, expected: &Request) -> bool {
         self.method == expected.method
             && self.path == expected.path
             && expected.query.iter().all(|pair| self.query.contains(pair))
@@ -75,6 +92,27 @@ impl Call {
             }
         }
         out
+    }
+}
+
+/// The words of a page number and size, in a query or a body.
+pub(crate) const PAGING_WORDS: [&str; 4] = ["page", "limit", "pageNo", "pageSize"];
+
+/// `value` without the fields that say nothing: `null`, `[]`, `{}` (after
+/// their own such fields are gone).
+fn prune(value: &mut Value) {
+    if let Value::Object(fields) = value {
+        fields.values_mut().for_each(prune);
+        fields.retain(|_, field| !says_nothing(field));
+    }
+}
+
+fn says_nothing(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(fields) => fields.is_empty(),
+        _ => false,
     }
 }
 
@@ -139,6 +177,22 @@ mod tests {
         assert!(!contains(&actual, &json!({"phone": "1"})));
         assert!(!contains(&actual, &json!({"ids": ["x"]})));
         assert!(!contains(&json!(null), &json!({"email": "a@b"})));
+    }
+
+    #[test]
+    fn fields_that_say_nothing_and_paging_are_left_out_of_an_expectation() {
+        let mut body = json!({"options": {"pagination": {"page": 1, "limit": 10}, "advancedFilter": []}, "x": null});
+        prune(&mut body);
+        assert_eq!(body, json!({"options": {"pagination": {"page": 1, "limit": 10}}}));
+        let request = Request {
+            operation: None,
+            method: "POST".into(),
+            path: "/p".into(),
+            query: vec![("page".into(), "1".into()), ("code".into(), "admin".into())],
+            body,
+        };
+        let walked = request.without_paging();
+        assert_eq!((walked.query, walked.body), (vec![("code".into(), "admin".into())], json!({})));
     }
 
     #[test]

@@ -60,7 +60,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::call::Operation;
 use crate::{ManagementClient, ManagementClientBuilder};
@@ -188,7 +188,7 @@ struct Responder {
 }
 
 impl wiremock::Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         let request_id = format!("mock-{}", self.answered.fetch_add(1, Ordering::Relaxed) + 1);
         if request.method == http::Method::POST && request.url.path() == TOKEN_PATH {
             let token = Map::from_iter([
@@ -197,7 +197,7 @@ impl wiremock::Respond for Responder {
             ]);
             return envelope(Value::from(token), &request_id);
         }
-        let call = matching::Call::read(request);
+        let call = matching::Request::read(request);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(rule) = state.rules.iter().find(|rule| rule.matches(&call)) {
             return rule.answer(&call, &request_id);
@@ -258,6 +258,22 @@ impl Fields {
             self.0.extend(all);
         }
     }
+}
+
+/// The whole answer of an operation whose answer has no `data`, as a
+/// success: `statusCode` 200 (a failure is `.api_error`), a `requestId`
+/// unless it has its own, with HTTP status 200.
+fn whole(answer: Value, request_id: &str) -> ResponseTemplate {
+    let mut body = match answer {
+        Value::Object(fields) => fields,
+        other => Map::from_iter([("data".to_string(), other)]),
+    };
+    body.insert("statusCode".to_string(), Value::from(200));
+    body.entry("message").or_insert(Value::from("success"));
+    if body.get("requestId").and_then(Value::as_str).is_none_or(str::is_empty) {
+        body.insert("requestId".to_string(), Value::from(request_id));
+    }
+    ResponseTemplate::new(200).set_body_json(Value::Object(body))
 }
 
 /// The fields set on a body's builder, as JSON.

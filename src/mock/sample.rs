@@ -6,8 +6,11 @@ use serde_json::{Map, Value};
 
 /// A `T` (a generated type) with the fields given in `fields`, by their wire
 /// names, and every other field empty: `""`, `0`, `false`, `None`, an empty
-/// list, an enum's first value; a field given as an object is filled the
-/// same way.
+/// list; a field given as an object is filled the same way. An enum of an
+/// answer (they are all open) not given is `Unknown("")`, which no code
+/// takes for a real value: give the ones the code under test reads
+/// (`"status": "Activated"`). A field whose type is an untagged enum (one
+/// of several shapes) cannot be guessed and must be given.
 ///
 /// ```
 /// use authing::{mock::sample, types::UserDto};

@@ -72,7 +72,10 @@ pub async fn run(root: &Path) -> Result<()> {
 async fn packaging(root: std::path::PathBuf) -> Result<()> {
     let target = root.join("target/packaging");
     // Cargo takes a registry crate of the same version as unchanged: a copy of
-    // authing-codegen 0.1.0 built by an earlier run would stand in for today's.
+    // authing-codegen 0.1.0 unpacked or built by an earlier run would stand in
+    // for today's. The unpacked copies are under the local overlay's folders of
+    // cargo's registry sources (not crates.io's); the built one is cleaned.
+    forget_unpacked_codegen()?;
     let clean = crate::cargo(&root)
         .args(["clean", "--quiet", "-p", "authing-codegen"])
         .env("CARGO_TARGET_DIR", &target)
@@ -97,6 +100,28 @@ async fn packaging(root: std::path::PathBuf) -> Result<()> {
     }
     for line in said.lines().filter(|line| line.trim_start().starts_with("Packaged")) {
         println!("  {}", line.trim());
+    }
+    Ok(())
+}
+
+/// Removes `authing-codegen-*` from the folders of cargo's registry sources
+/// that are not crates.io's: what a dry run of the workspace unpacked.
+fn forget_unpacked_codegen() -> Result<()> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cargo")))
+        .context("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else { return Ok(()) };
+    for registry in registries.flatten() {
+        if registry.file_name().to_string_lossy().starts_with("index.crates.io-") {
+            continue;
+        }
+        for unpacked in std::fs::read_dir(registry.path())?.flatten() {
+            if unpacked.file_name().to_string_lossy().starts_with("authing-codegen-") {
+                std::fs::remove_dir_all(unpacked.path())
+                    .with_context(|| format!("cannot remove {}", unpacked.path().display()))?;
+            }
+        }
     }
     Ok(())
 }
