@@ -23,20 +23,29 @@ const PAGING_COUNT: &str = "every_operation_that_takes_paging_input_is_accounted
 pub async fn run(root: &Path) -> Result<()> {
     let mut clock = Clock::default();
     clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
-    // The packaging builds both crates from their `.crate` files, in a target
-    // folder of its own, beside the lints and docs, which keep one core busy
-    // for minutes (one big crate is checked, then documented, on one thread).
-    println!(
-        "xtask: packaging: started beside the lints: each crate builds from its packaged .crate, as the registry would"
-    );
-    let packaging = tokio::spawn(packaging(root.to_path_buf()));
     let lints = ["clippy", "--workspace", FEATURES, "--all-targets", "--", "-D", "warnings"];
     clock.time("lints", step(root, "lints", &lints, &[])).await?;
-    let docs = ["doc", "--no-deps", "--workspace", FEATURES];
+    // The published crates: xtask and bench are documented by their sources.
+    let docs = ["doc", "--no-deps", "-p", "authing", "-p", "authing-codegen", FEATURES];
     clock.time("documentation", step(root, "documentation", &docs, &[("RUSTDOCFLAGS", "-D warnings")])).await?;
     // The fault suite and the paging count run on their own, so that their tallies are shown.
-    let tests = ["test", "--workspace", FEATURES, "--", "--skip", "every_fault_is_held", "--skip", PAGING_COUNT];
+    // The examples are not linked again: the lints compiled them, and the demo runs one.
+    let tests = [
+        "test",
+        "--workspace",
+        FEATURES,
+        "--lib",
+        "--bins",
+        "--tests",
+        "--",
+        "--skip",
+        "every_fault_is_held",
+        "--skip",
+        PAGING_COUNT,
+    ];
     clock.time("tests", step(root, "tests", &tests, &[])).await?;
+    let doc_tests = ["test", "--workspace", FEATURES, "--doc"];
+    clock.time("doc tests", step(root, "doc tests", &doc_tests, &[])).await?;
     let faults = ["test", "--workspace", FEATURES, "--test", "faults", "--", "--show-output"];
     clock.time("faults", step(root, "faults", &faults, &[])).await?;
     let paging = ["test", "--workspace", FEATURES, "--test", "paging", PAGING_COUNT, "--", "--exact", "--show-output"];
@@ -59,8 +68,8 @@ pub async fn run(root: &Path) -> Result<()> {
         clock.time("contract", step(root, "contract", &contract, &[("AUTHING_MOCK_URL", mock.url.as_str())])).await;
     mock.stop().await;
     passed?;
-    let waited = async { packaging.await.context("the packaging task")? };
-    clock.time("packaging (wait)", waited).await?;
+    println!("xtask: packaging: each crate builds from its packaged .crate, as the registry would");
+    clock.time("packaging", packaging(root.to_path_buf())).await?;
     clock.report();
     println!("xtask: all checks passed");
     Ok(())
@@ -70,7 +79,9 @@ pub async fn run(root: &Path) -> Result<()> {
 /// built from its `.crate` (the other from a local overlay), with no warning
 /// but the dry run's own.
 async fn packaging(root: std::path::PathBuf) -> Result<()> {
-    let target = root.join("target/packaging");
+    // The workspace's target folder: the dependencies the steps before built are built again
+    // only where the packaged crate asks for other features.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from);
     // Cargo takes a registry crate of the same version as unchanged: a copy of
     // authing-codegen 0.1.0 unpacked or built by an earlier run would stand in
     // for today's. The unpacked copies are under the local overlay's folders of
