@@ -180,13 +180,7 @@ async fn the_accessors_read_the_envelopes_codes_and_say_whether_a_retry_could_he
 
 #[tokio::test]
 async fn an_answer_slower_than_the_timeout_is_a_timeout() {
-    let server = MockServer::start().await;
-    mount_tokens(&server, 7200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/get-user"))
-        .respond_with(ok(user("u1")).set_delay(std::time::Duration::from_secs(5)))
-        .mount(&server)
-        .await;
+    let server = slow_server().await;
     let client = builder(server.uri()).timeout(std::time::Duration::from_millis(200)).build().unwrap();
 
     let error = client.get_user().user_id("u1").await.unwrap_err();
