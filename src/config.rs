@@ -90,6 +90,7 @@ pub struct ManagementClientBuilder {
     token_refresh_margin: Duration,
     retry: RetryPolicy,
     max_in_flight: usize,
+    max_requests_per_second: Option<u32>,
     max_response_bytes: usize,
     event_host: String,
     subscription: SubscriptionPolicy,
@@ -110,6 +111,7 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("retry", &self.retry)
             .field("max_in_flight", &self.max_in_flight)
+            .field("max_requests_per_second", &self.max_requests_per_second)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("event_host", &self.event_host)
             .field("subscription", &self.subscription)
@@ -130,6 +132,7 @@ impl Default for ManagementClientBuilder {
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
             retry: RetryPolicy::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_requests_per_second: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             event_host: DEFAULT_EVENT_HOST.to_string(),
             subscription: SubscriptionPolicy::default(),
@@ -240,6 +243,18 @@ impl ManagementClientBuilder {
         self
     }
 
+    /// At most this many requests a second from the client and its clones,
+    /// the token request included, for a job that must stay under a known
+    /// quota (Authing's free plan admits 300 a second per user pool); no
+    /// fixed limit unless set. Calls wait for their turn within their
+    /// [`operation_timeout`](Self::operation_timeout). Without it the client
+    /// still slows down while the server throttles (see
+    /// [`RetryPolicy::adaptive_rate`]).
+    pub fn max_requests_per_second(mut self, max_requests_per_second: u32) -> Self {
+        self.max_requests_per_second = Some(max_requests_per_second);
+        self
+    }
+
     /// The largest answer read, in bytes; [`DEFAULT_MAX_RESPONSE_BYTES`] unless
     /// set. A larger one fails the call with [`Error::ResponseTooLarge`]
     /// without being read further.
@@ -286,6 +301,9 @@ impl ManagementClientBuilder {
         if !(1..=tokio::sync::Semaphore::MAX_PERMITS).contains(&self.max_in_flight) {
             return Err(Error::Config(format!("max_in_flight must be at least 1, not {}", self.max_in_flight)));
         }
+        if self.max_requests_per_second == Some(0) {
+            return Err(Error::Config("max_requests_per_second must be at least 1".into()));
+        }
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
@@ -327,7 +345,7 @@ impl ManagementClientBuilder {
         let transport = Arc::new(Transport::new(
             http.clone(),
             self.retry,
-            self.max_in_flight,
+            (self.max_in_flight, self.max_requests_per_second),
             self.max_response_bytes,
             (self.timeout, self.operation_timeout),
         ));

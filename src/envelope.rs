@@ -49,6 +49,44 @@ pub(crate) struct Status {
     pub request_id: Option<String>,
 }
 
+/// The `statusCode` of the envelope `body`, read without decoding the rest:
+/// what the runtime decides retries, throttling and token renewal by, since
+/// Authing answers most failures under HTTP 200. `None` when `body` is not
+/// an envelope. A number given as a string (`"429"`) is read as the number,
+/// as the answers' other numbers are.
+pub(crate) fn status_code_of(body: &[u8]) -> Option<i64> {
+    // Authing's answers begin with their `statusCode`: read it in place.
+    if let Some(rest) = body.strip_prefix(br#"{"statusCode":"#) {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if (1..=6).contains(&digits) && matches!(rest.get(digits), Some(b',' | b'}')) {
+            return std::str::from_utf8(&rest[..digits]).ok()?.parse().ok();
+        }
+    }
+    // Answers that are not envelopes (a gateway's page) are not parsed at all.
+    memchr::memmem::find(body, b"\"statusCode\"")?;
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(rename = "statusCode")]
+        status_code: serde_json::Value,
+    }
+    match serde_json::from_slice::<Probe>(body).ok()?.status_code {
+        serde_json::Value::Number(number) => number.as_i64(),
+        serde_json::Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The status an answer with `http_status` and an envelope saying
+/// `envelope_status` stands for: the envelope's under an HTTP 2xx (Authing
+/// answers most failures under HTTP 200, throttling included), the HTTP
+/// status otherwise.
+pub(crate) fn stands_for(http_status: u16, envelope_status: Option<i64>) -> i64 {
+    match (200..300).contains(&http_status) {
+        true => envelope_status.unwrap_or(i64::from(http_status)),
+        false => i64::from(http_status),
+    }
+}
+
 /// Why an answer did not decode as its type: where, and what.
 pub(crate) struct Mismatch {
     /// The JSON path, such as `data.list[3].status`.
@@ -124,4 +162,24 @@ pub(crate) fn untyped_data(operation: &str, http_status: u16, body: Bytes) -> Re
         return Err(classify(operation, http_status, body, None));
     }
     Ok(envelope.remove("data").unwrap_or(serde_json::Value::Object(envelope)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_code_of;
+
+    #[test]
+    fn the_status_code_is_read_wherever_it_stands_and_whatever_the_data_holds() {
+        assert_eq!(status_code_of(br#"{"statusCode":200,"data":{"phone":"429429"}}"#), Some(200));
+        assert_eq!(status_code_of(br#"{"statusCode":429,"message":"slow down"}"#), Some(429));
+        assert_eq!(status_code_of(br#"{"statusCode":503}"#), Some(503));
+        assert_eq!(status_code_of(br#"{"data":{"statusCode":200},"statusCode": 429}"#), Some(429));
+        assert_eq!(status_code_of(br#"{ "message": "", "statusCode": "503" }"#), Some(503));
+        assert_eq!(status_code_of(br#"{"statusCode":200429}"#), Some(200429));
+        assert_eq!(status_code_of(b"<html>429 Too Many Requests</html>"), None);
+        assert_eq!(status_code_of(br#"{"statusCode":"#), None);
+        assert_eq!(status_code_of(br#"{"statusCode":null}"#), None);
+        assert_eq!(status_code_of(br#"[{"statusCode":429}]"#), None);
+        assert_eq!(status_code_of(b""), None);
+    }
 }

@@ -69,18 +69,17 @@ pub enum Error {
     #[error("transport error: {0}")]
     Transport(#[source] TransportError),
 
-    /// The server answered 429 or 503 asking to wait (`Retry-After`), and the
-    /// request was not sent again: the wait is longer than the
-    /// [`RetryPolicy`](crate::RetryPolicy) allows (`max_backoff`) or than is
-    /// left of the call's `operation_timeout`, or the retries were used up,
-    /// off, or not for this request (a write answered 503). Wait
-    /// `retry_after` before calling again.
+    /// The server answered 429 or 503 (in HTTP or in the envelope) asking
+    /// to wait (`Retry-After`), and the request was not sent again: the
+    /// wait would end past the call's `operation_timeout`, or the retries
+    /// were used up, off, or not for this request (a write answered 503).
+    /// Wait `retry_after` before calling again.
     #[error(
         "HTTP {http_status}: the server asked to wait {retry_after:?} before the request is sent again, and it was not"
     )]
     #[non_exhaustive]
     RetryAfter {
-        /// The HTTP status of the answer (429 or 503).
+        /// The HTTP status of the answer (429 or 503, or 200 with the status in the envelope).
         http_status: u16,
         /// How long the server asked to wait.
         retry_after: Duration,

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::call::Prepared;
@@ -98,46 +97,8 @@ async fn renew_and_resend(
     session.transport.send(request, operation, effect, deadline).await.0
 }
 
-/// Whether `answer` rejects the token it was sent with.
+/// Whether `answer` rejects the token it was sent with: a 401, in HTTP or
+/// in the envelope under HTTP 200.
 fn rejects_token(answer: &Answer) -> bool {
-    match answer.status {
-        401 => true,
-        200 => envelope_is_unauthorized(&answer.body),
-        _ => false,
-    }
-}
-
-fn envelope_is_unauthorized(body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct Probe {
-        #[serde(rename = "statusCode")]
-        status_code: Option<serde_json::Value>,
-    }
-    // Authing's answers begin with their `statusCode`: a success says so at once.
-    if let Some(rest) = body.strip_prefix(br#"{"statusCode":200"#)
-        && matches!(rest.first(), Some(b',' | b'}'))
-    {
-        return false;
-    }
-    // Parsing is only needed when the bytes `401` occur at all, which they
-    // almost never do in a successful answer.
-    memchr::memmem::find(body, b"401").is_some()
-        && serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.status_code.and_then(|c| c.as_i64()) == Some(401))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::envelope_is_unauthorized;
-
-    #[test]
-    fn only_an_envelope_status_of_401_rejects_the_token() {
-        assert!(envelope_is_unauthorized(br#"{"statusCode": 401, "message": "token expired"}"#));
-        assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{"phone":"401401"}}"#));
-        assert!(!envelope_is_unauthorized(br#"{"statusCode":200,"data":{}}"#));
-        assert!(!envelope_is_unauthorized(b"<html>401</html>"));
-        // The quick answer for a success that says so first, and what it must not take for one.
-        assert!(!envelope_is_unauthorized(br#"{"statusCode":200}"#));
-        assert!(!envelope_is_unauthorized(br#"{"statusCode":200401}"#));
-        assert!(envelope_is_unauthorized(br#"{"statusCode":401,"message":"expired","data":{"n":200}}"#));
-    }
+    answer.status_code() == 401
 }

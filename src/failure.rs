@@ -43,6 +43,20 @@ impl Failure {
         }
     }
 
+    /// Whether asking again soon may succeed: no answer, a time limit, or
+    /// the server throttling or failing for a while (status 429 or 5xx).
+    /// A refusal of the request itself (a wrong access key) is not.
+    pub(crate) fn may_pass(&self) -> bool {
+        match self {
+            Failure::Transport(_) | Failure::Timeout(..) | Failure::RetryAfter { .. } => true,
+            Failure::TokenRejected { http_status, body } => {
+                let status = crate::envelope::stands_for(*http_status, crate::envelope::status_code_of(body));
+                status == 429 || (500..600).contains(&status)
+            }
+            Failure::TooLarge { .. } | Failure::Stopped(_) => false,
+        }
+    }
+
     /// The error the call reports.
     pub(crate) fn into_error(self) -> Error {
         match self {

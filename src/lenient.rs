@@ -6,6 +6,7 @@
 //!   a value the document lists is its variant, any other is kept in
 //!   `Unknown(`[`Unrecognized`]`)` and written back unchanged.
 //! - [`null_as_default`]: a list or map that is `null` or absent is empty.
+//! - [`number`]: a number given as a string is the number.
 
 use serde::{Deserialize, Deserializer};
 
@@ -16,6 +17,22 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A number, given as a JSON number or as a string holding one (`"7200"`).
+pub(crate) fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Number(f64),
+        Text(String),
+    }
+    match Number::deserialize(deserializer)? {
+        Number::Number(number) => Ok(number),
+        Number::Text(text) => {
+            text.trim().parse().map_err(|_| serde::de::Error::custom("a string that does not hold a number"))
+        }
+    }
 }
 
 /// A value of an open enum that this version of the crate does not know,

@@ -67,6 +67,14 @@
 //! items, which keep only the fields the document lists: for an export that must keep every
 //! field Authing sends, use `.json_items()`.
 //!
+//! # Throttling and bulk work
+//!
+//! Authing throttles a user pool (status 429, in HTTP or in the envelope under HTTP 200). A
+//! throttled call is sent again until its `operation_timeout`, and the client as a whole slows
+//! to the rate the server admits; [`ManagementClientBuilder::max_requests_per_second`] sets a
+//! fixed limit. [`bulk::run`] runs one operation over many inputs with bounded concurrency,
+//! each input ending with its own outcome.
+//!
 //! # Events
 //!
 //! [`ManagementClient::subscribe`] is a [`Subscription`]: a stream of [`Event`]s that
@@ -93,6 +101,7 @@
 #![warn(missing_docs)]
 
 mod body;
+pub mod bulk;
 mod call;
 mod client;
 mod config;
@@ -109,6 +118,7 @@ pub mod mock;
 mod paging;
 #[cfg(test)]
 mod properties;
+mod rate_limit;
 mod raw;
 mod redact;
 mod retry;

@@ -42,8 +42,10 @@ pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60
 const REFRESH_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_REFRESH_BACKOFF: Duration = Duration::from_secs(60);
 /// With no valid token, how long calls at most fail at once with the last
-/// failure before one asks the token endpoint again: a wrong key or a down
-/// endpoint is not asked once per call.
+/// refusal before one asks the token endpoint again: a wrong key is not
+/// asked once per call. A failure that may pass (throttling, a 5xx, no
+/// answer) is not kept: the next call asks again, and the fetch's own
+/// retries (and the retry budget) pace it.
 const MAX_FAILING_FAST: Duration = Duration::from_secs(10);
 /// Header naming the user pool the token is scoped to.
 // A `HeaderName` made at compile time: a `&str` key is parsed on every insert.
@@ -142,6 +144,7 @@ pub(crate) fn read_token(body: &[u8]) -> Result<(String, Duration), Option<Misma
     #[derive(Deserialize)]
     struct Data {
         access_token: String,
+        #[serde(deserialize_with = "crate::lenient::number")]
         expires_in: f64,
     }
     let json = &mut serde_json::Deserializer::from_slice(body);
@@ -234,7 +237,7 @@ struct Refresh {
     failures: u32,
     /// No refresh starts in the background before this, after a failed one.
     not_before: Option<Instant>,
-    /// The last fetch's failure, when there was no valid token: calls get it
+    /// The last fetch's refusal, when there was no valid token: calls get it
     /// until `not_before` instead of asking again.
     last_failure: Option<Failure>,
 }
@@ -384,9 +387,12 @@ impl Cache {
                 let backoff =
                     REFRESH_BACKOFF.saturating_mul(1 << (refresh.failures - 1).min(16)).min(MAX_REFRESH_BACKOFF);
                 let error = failure.clone().into_error();
-                if left.is_zero() {
-                    // No token to go on with: calls fail with this failure for
-                    // a while, rather than each asking the token endpoint again.
+                if left.is_zero() && failure.may_pass() {
+                    // Retried already; the next call asks again.
+                    tracing::warn!(%error, failures = refresh.failures, "no management token could be fetched");
+                } else if left.is_zero() {
+                    // A refusal, and no token to go on with: calls fail with it
+                    // for a while, rather than each asking the token endpoint again.
                     let wait = backoff.min(MAX_FAILING_FAST);
                     refresh.not_before = Some(later(now, wait));
                     refresh.last_failure = Some(failure.clone());
@@ -406,13 +412,14 @@ impl Cache {
         let mut request = reqwest::Request::new(reqwest::Method::POST, self.endpoint.clone());
         request.headers_mut().insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         *request.body_mut() = Some(self.credentials.clone().into());
-        // Through the transport like every call: the same bounds, timeout and
-        // retries; asking for a token twice changes nothing, so it is a read.
+        // Through the transport like every call: the same bounds, timeout,
+        // rate and retries; asking for a token twice changes nothing, so it
+        // is sent again even after a 500.
         // No caller's deadline: as long as a call may take, and at least one
         // whole request, so that a short `operation_timeout` still gets a token.
         let limit = self.transport.operation_timeout().max(self.transport.timeout());
         let deadline = later(started, limit);
-        let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Reads, deadline).await.0?;
+        let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Repeatable, deadline).await.0?;
         let (http_status, body) = (answer.status, answer.body);
         tracing::Span::current().record("http.response.status_code", http_status);
         let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };
@@ -483,9 +490,12 @@ mod tests {
 
     #[test]
     fn a_token_answer_of_the_wrong_shape_names_the_field() {
-        let body = br#"{"statusCode":200,"message":"","data":{"access_token":"t","expires_in":"7200"}}"#;
+        let body = br#"{"statusCode":200,"message":"","data":{"access_token":"t","expires_in":"soon"}}"#;
         let Err(Some(mismatch)) = read_token(body) else { panic!("the answer was read") };
         assert_eq!(mismatch.path, "data.expires_in");
+        // A number given as a string is a number.
+        let body = br#"{"statusCode":200,"message":"","data":{"access_token":"t","expires_in":"7200"}}"#;
+        assert_eq!(read_token(body).ok(), Some(("t".to_string(), Duration::from_secs(7200))));
         assert!(matches!(read_token(br#"{"statusCode":403,"message":"no"}"#), Err(None)));
         assert!(read_token(br#"{"statusCode":200,"data":{"access_token":"t","expires_in":7200}}"#).is_ok());
     }

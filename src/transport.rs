@@ -1,7 +1,8 @@
-//! One exchange with the server within the client's bounds: wait for a place
+//! One exchange with the server within the client's bounds: wait for the
+//! request's turn under the client's rate ([`RateLimiter`]) and for a place
 //! under the in-flight limit, send, read the whole answer up to the size
 //! limit; sent again after a passing failure (see [`RetryPolicy`]), within
-//! the call's deadline.
+//! the call's deadline and the client's [`RetryBudget`].
 //!
 //! Every request goes through here, the token request included, so that the
 //! bounds and the retries hold on every path.
@@ -16,13 +17,40 @@ use tokio::time::Instant;
 
 use crate::error::{TimeLimit, TransportError};
 use crate::failure::Failure;
-use crate::retry::{Decision, Effect, RetryPolicy, retry_after};
+use crate::rate_limit::{RateLimiter, Turn};
+use crate::retry::{Decision, Effect, RetryBudget, RetryPolicy, retry_after};
 
 /// An answer read whole: what the rest of the runtime looks at.
 pub(crate) struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The envelope's `statusCode`, read once, when the body is an envelope.
+    envelope_status: Option<i64>,
+}
+
+impl Answer {
+    pub(crate) fn new(status: u16, headers: HeaderMap, body: Bytes) -> Self {
+        let envelope_status = crate::envelope::status_code_of(&body);
+        Answer { status, headers, body, envelope_status }
+    }
+
+    /// The status the answer stands for ([`stands_for`](crate::envelope::stands_for)):
+    /// retries, throttling and the token's renewal are decided by it, so that
+    /// an envelope `429` under HTTP 200 is treated as an HTTP 429 is.
+    pub(crate) fn status_code(&self) -> i64 {
+        crate::envelope::stands_for(self.status, self.envelope_status)
+    }
+
+    /// Whether the server refused the request unprocessed because too many were sent.
+    pub(crate) fn is_throttled(&self) -> bool {
+        self.status_code() == 429
+    }
+
+    /// Whether the answer is a success: a 2xx whose envelope says 200.
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status) && self.envelope_status == Some(crate::envelope::SUCCESS)
+    }
 }
 
 /// Why an answer was not read: it is larger than the client's
@@ -39,6 +67,10 @@ pub(crate) struct TooLarge {
 pub(crate) struct Transport {
     http: reqwest::Client,
     retry: RetryPolicy,
+    /// What retries of failures other than throttling may still be made.
+    budget: RetryBudget,
+    /// The rate requests are sent at: slowed while the server throttles.
+    rate: RateLimiter,
     /// One permit per request on the wire: calls past the limit wait here
     /// instead of opening more connections.
     in_flight: Semaphore,
@@ -50,15 +82,24 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
+    /// `max_rate` is the fixed limit of requests per second, if any.
     pub(crate) fn new(
         http: reqwest::Client,
         retry: RetryPolicy,
-        max_in_flight: usize,
+        (max_in_flight, max_rate): (usize, Option<u32>),
         max_response_bytes: usize,
         (timeout, operation_timeout): (Duration, Duration),
     ) -> Self {
-        let in_flight = Semaphore::new(max_in_flight);
-        Transport { http, retry, in_flight, max_response_bytes, timeout, operation_timeout }
+        Transport {
+            http,
+            budget: RetryBudget::new(retry.retry_budget),
+            rate: RateLimiter::new(retry.adaptive_rate, max_rate),
+            retry,
+            in_flight: Semaphore::new(max_in_flight),
+            max_response_bytes,
+            timeout,
+            operation_timeout,
+        }
     }
 
     /// The limit on a whole call (`operation_timeout`).
@@ -91,31 +132,39 @@ impl Transport {
         let mut request = request;
         let mut attempt = 1;
         let outcome = loop {
-            let (outcome, cut_short) = match self.send_once(request, operation, deadline).await {
+            let (outcome, cut_short, turn) = match self.send_once(request, operation, deadline).await {
                 Ok(sent) => sent,
                 Err(failure) => break Err(failure),
             };
-            let failure = |error| self.failure(error, cut_short);
+            if let Ok(answer) = &outcome {
+                self.rate.record(turn, answer.is_throttled());
+                if answer.is_success() {
+                    self.budget.succeeded();
+                }
+            }
             let time_left = deadline.saturating_duration_since(Instant::now());
             let delay = match self.retry.decide(attempt, &outcome, effect, time_left) {
-                Decision::Retry(delay) => delay,
+                Decision::Retry { delay, throttled: true } => {
+                    tracing::debug!(operation, attempt, ?delay, "throttled; sending again");
+                    delay
+                }
+                Decision::Retry { delay, throttled: false } if self.budget.withdraw() => {
+                    tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
+                    delay
+                }
+                Decision::Retry { .. } => {
+                    tracing::debug!(operation, attempt, "transient failure; the client's retry budget is spent");
+                    break self.give_up(outcome, cut_short);
+                }
                 Decision::Refused(wait) => {
-                    tracing::debug!(operation, ?wait, "the server asked to wait longer than allowed");
+                    tracing::debug!(operation, ?wait, "the server asked to wait past the call's deadline");
                     break Err(asked_to_wait(outcome, wait));
                 }
-                Decision::Stop => {
-                    // An answer that asked to wait says so, whatever ended the retries.
-                    let wait = outcome.as_ref().ok().and_then(retry_after).filter(|wait| !wait.is_zero());
-                    break match wait {
-                        Some(wait) => Err(asked_to_wait(outcome, wait)),
-                        None => outcome.map_err(failure),
-                    };
-                }
+                Decision::Stop => break self.give_up(outcome, cut_short),
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
-                break outcome.map_err(failure);
+                break outcome.map_err(|error| self.failure(error, cut_short));
             };
-            tracing::debug!(operation, attempt, ?delay, "transient failure; sending again");
             // The permit is given back while waiting: a wait holds no connection.
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -125,15 +174,26 @@ impl Transport {
         (outcome, unsent)
     }
 
-    /// One attempt, within a place under the in-flight limit: its outcome,
-    /// and whether its timeout was cut to the time left before `deadline`.
+    /// The outcome of the last attempt, as the call's: an answer that asked
+    /// to wait says so, whatever ended the retries.
+    fn give_up(&self, outcome: reqwest::Result<Answer>, cut_short: bool) -> Result<Answer, Failure> {
+        let wait = outcome.as_ref().ok().and_then(retry_after).filter(|wait| !wait.is_zero());
+        match wait {
+            Some(wait) => Err(asked_to_wait(outcome, wait)),
+            None => outcome.map_err(|error| self.failure(error, cut_short)),
+        }
+    }
+
+    /// One attempt, within a place under the in-flight limit and in its turn
+    /// under the client's rate: its outcome, whether its timeout was cut to
+    /// the time left before `deadline`, and the turn it was sent in.
     /// `Err` when `deadline` passes before it can be sent.
     async fn send_once(
         &self,
         mut request: reqwest::Request,
         operation: &str,
         deadline: Instant,
-    ) -> Result<(reqwest::Result<Answer>, bool), Failure> {
+    ) -> Result<(reqwest::Result<Answer>, bool, Turn), Failure> {
         let _permit = match self.in_flight.try_acquire() {
             Ok(permit) => permit,
             // Boxed: waiting is rare, and its timer would enlarge every call's future.
@@ -142,6 +202,11 @@ impl Transport {
                 Ok(permit) => permit.expect("the in-flight semaphore is never closed"),
                 Err(_) => return Err(self.past_deadline(None)),
             },
+        };
+        // The turn is taken with the place held, so that a request that got its
+        // place before the server began to throttle still waits for its turn.
+        let Some(turn) = self.rate.acquire(deadline).await else {
+            return Err(self.past_deadline(None));
         };
         let time_left = deadline.saturating_duration_since(Instant::now());
         if time_left.is_zero() {
@@ -171,7 +236,7 @@ impl Transport {
                 Err(error) => tracing::debug!(operation, %error, elapsed = ?started.elapsed(), "no response"),
             }
         }
-        Ok((result, cut_short))
+        Ok((result, cut_short, turn))
     }
 
     /// The failure of an attempt; a timeout is the call's when the attempt
@@ -206,7 +271,7 @@ async fn read(response: reqwest::Response, limit: usize) -> reqwest::Result<Answ
         // Boxed: rarer, and its future is larger.
         _ => Box::pin(read_limited(body, declared.is_some(), limit)).await?,
     };
-    Ok(Answer { status, headers: parts.headers, body })
+    Ok(Answer::new(status, parts.headers, body))
 }
 
 /// A body of unknown length, counted up to `limit`; none at all when its

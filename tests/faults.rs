@@ -269,7 +269,7 @@ async fn token_of_the_wrong_shape() -> Outcome {
     let server = FaultyServer::start(|request: &Received, _| match request.path.as_str() {
         TOKEN_PATH => Reply::Bytes(json(
             200,
-            &json!({"statusCode": 200, "data": {"access_token": SECRET_TOKEN, "expires_in": "7200"}}),
+            &json!({"statusCode": 200, "data": {"access_token": SECRET_TOKEN, "expires_in": "in two hours"}}),
         )),
         _ => envelope(user("u1")),
     })

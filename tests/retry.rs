@@ -34,13 +34,24 @@ async fn a_503_is_sent_again_and_succeeds() {
 }
 
 #[tokio::test]
-async fn throttling_past_the_last_attempt_is_returned() {
+async fn throttling_is_waited_out_past_the_attempt_count() {
     let server = failing_then_ok(429, 10).await;
 
-    let error = client(&server).get_user().user_id("u1").await.unwrap_err();
+    let user = client(&server).get_user().user_id("u1").await.unwrap();
+
+    assert_eq!(user.user_id, "u1");
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 11);
+}
+
+#[tokio::test]
+async fn throttling_is_returned_when_retrying_is_off() {
+    let server = failing_then_ok(429, 10).await;
+    let client = builder(server.uri()).retry(RetryPolicy::default().with_max_attempts(1)).build().unwrap();
+
+    let error = client.get_user().user_id("u1").await.unwrap_err();
 
     assert!(matches!(error, Error::UnexpectedStatus { http_status: 429, .. }), "{error:?}");
-    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 3);
+    assert_eq!(requests_to(&server, "/api/v3/get-user").await.len(), 1);
 }
 
 #[tokio::test]
@@ -142,7 +153,7 @@ async fn a_throttled_write_is_sent_again_with_the_same_body() {
 }
 
 #[tokio::test]
-async fn a_retry_after_longer_than_the_policy_allows_ends_the_retries_with_the_delay() {
+async fn a_retry_after_past_the_deadline_ends_the_retries_with_the_delay() {
     let server = failing_then_ok(429, 10).await;
     Mock::given(method("GET"))
         .and(path("/api/v3/get-user"))

@@ -219,7 +219,7 @@ async fn a_token_that_is_not_a_jwt_works_without_the_userpool_header() {
 #[tokio::test]
 async fn a_token_answer_of_the_wrong_shape_is_reported_without_the_token() {
     let server = own_server().await;
-    let answer = json!({"statusCode": 200, "message": "", "data": {"access_token": "eyJ-the-secret-token", "expires_in": "7200"}});
+    let answer = json!({"statusCode": 200, "message": "", "data": {"access_token": "eyJ-the-secret-token", "expires_in": "in two hours"}});
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(200).set_body_json(answer))
