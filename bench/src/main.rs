@@ -6,6 +6,7 @@
 //! and decoding the answer into the same generated type (`raw`).
 
 mod raw;
+mod throttled;
 mod usage;
 mod walk;
 
@@ -66,6 +67,17 @@ enum Run {
         page_ms: u64,
         #[arg(long)]
         concurrency: Option<usize>,
+    },
+    /// A bulk job of `writes` writes, `concurrency` at once, against a server
+    /// on 127.0.0.1 admitting `rate` requests a second and throttling the
+    /// rest in the envelope, with the client's defaults.
+    Throttled {
+        #[arg(long)]
+        writes: usize,
+        #[arg(long)]
+        rate: f64,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
     },
     /// Decoding a canned list answer into the SDK's type, and into `serde_json::Value`.
     Decode {
@@ -199,6 +211,10 @@ fn main() -> Result<()> {
         Run::Walk { items, page_ms, concurrency } => {
             let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             runtime.block_on(walk::run(items, std::time::Duration::from_millis(page_ms), concurrency))
+        }
+        Run::Throttled { writes, rate, concurrency } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            runtime.block_on(throttled::run(writes, rate, concurrency))
         }
         Run::Decode { answer, times } => {
             let body = std::fs::read(&answer).with_context(|| format!("cannot read {}", answer.display()))?;

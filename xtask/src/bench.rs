@@ -40,6 +40,8 @@ struct Sizes {
     wrk_seconds: u32,
     /// Users in the list walked page by page, each page answered after 30 ms.
     walk_items: u64,
+    /// Writes of the bulk job against a server admitting 200 a second.
+    throttled_writes: u64,
 }
 
 impl Sizes {
@@ -55,6 +57,7 @@ impl Sizes {
                 callgrind_calls: [100, 200],
                 wrk_seconds: 1,
                 walk_items: 1_000,
+                throttled_writes: 1_000,
             }
         } else {
             Sizes {
@@ -67,6 +70,7 @@ impl Sizes {
                 callgrind_calls: [2_000, 4_000],
                 wrk_seconds: 5,
                 walk_items: 10_000,
+                throttled_writes: 10_000,
             }
         }
     }
@@ -152,6 +156,11 @@ pub async fn run(root: &Path, args: BenchArgs) -> Result<()> {
         let baseline = *sequential_walk.get_or_insert(seconds);
         report.walk(&walk, baseline);
     }
+
+    println!("bench: a bulk job of {} writes against a server admitting 200 a second", sizes.throttled_writes);
+    let writes = sizes.throttled_writes.to_string();
+    let throttled = bench.run(&["throttled", "--writes", &writes, "--rate", "200"]).await?;
+    report.throttled(&throttled);
 
     server.stop().await;
     let text = report.finish();
@@ -542,6 +551,25 @@ impl Report {
             &format!("`.items()` of {} users, 30 ms a page, {concurrency} page(s) at once{default}", walk["items"]),
             &format!("{seconds:.2} s, {} requests", walk["requests"]),
             &format!("{:.1}x as fast as one page at a time", sequential_seconds / seconds),
+        );
+    }
+
+    fn throttled(&mut self, throttled: &Value) {
+        let number = |name: &str| throttled[name].as_f64().unwrap_or(f64::NAN);
+        self.row(
+            &format!(
+                "bulk job of {} writes ({} at once) against a server admitting {} a second, throttling the rest in the envelope",
+                throttled["writes"], throttled["concurrency"], throttled["rate"]
+            ),
+            &format!(
+                "{} succeeded, {} failed, in {:.1} s (ideal {:.1} s); {:.2} requests per success",
+                throttled["succeeded"],
+                throttled["failed"],
+                number("seconds"),
+                number("ideal_seconds"),
+                number("requests_per_success")
+            ),
+            &format!("**{:.3}x** the ideal time", number("time_over_ideal")),
         );
     }
 
