@@ -6,6 +6,10 @@
 //! operations (`operations.rs`), what pages (`paging.rs`), the types whose secrets `Debug` hides (`redacted.rs`), the operations by area for the docs (`operations.md`) and a call of every operation with arguments
 //! valid for the document (`contract_cases.rs`).
 //!
+//! Only the operations of the areas whose features are enabled (`users`,
+//! `roles`, ..., all of them with `full`, the default) are generated, with
+//! the types they reach.
+//!
 //! A document the generator cannot take fails the build with one message that
 //! names the file, the place and the cause.
 
@@ -18,19 +22,31 @@ fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    if let Err(cause) = generate(Path::new(SPEC), &out_dir) {
+    let feature =
+        |name: &str| env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase().replace('-', "_"))).is_some();
+    let options = authing_codegen::Options {
+        schemars: feature("schemars"),
+        mock: feature("mock"),
+        // Only the operations of the areas enabled, and the types they reach.
+        areas: authing_codegen::Areas::enabled(feature),
+    };
+    if options.areas.is_empty() {
+        eprintln!(
+            "error: no area of the API is enabled: with `default-features = false`, name the areas whose \
+             operations you call (`features = [\"users\", \"roles\"]`), or `full`; the areas are {}",
+            authing_codegen::features().join(", ")
+        );
+        std::process::exit(1);
+    }
+    if let Err(cause) = generate(Path::new(SPEC), &out_dir, options) {
         eprintln!("error: {SPEC}: {cause}");
         std::process::exit(1);
     }
 }
 
-fn generate(spec_path: &Path, out_dir: &Path) -> Result<(), String> {
+fn generate(spec_path: &Path, out_dir: &Path, options: authing_codegen::Options) -> Result<(), String> {
     let text = fs::read_to_string(spec_path).map_err(|e| format!("cannot read it: {e}"))?;
     let spec = authing_codegen::parse(&text)?;
-    let options = authing_codegen::Options {
-        schemars: env::var_os("CARGO_FEATURE_SCHEMARS").is_some(),
-        mock: env::var_os("CARGO_FEATURE_MOCK").is_some(),
-    };
     let generated = authing_codegen::generate(&spec, options)?;
     write(&out_dir.join("generated.rs"), &generated.client)?;
     write(&out_dir.join("operations.rs"), &generated.operation_table)?;

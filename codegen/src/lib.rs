@@ -30,6 +30,7 @@ use std::collections::BTreeSet;
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
+pub use areas::{Area, Areas, features};
 pub use names::{method_name, type_name};
 use operation::operations;
 pub use surface::{Change, Impact, Surface};
@@ -56,12 +57,21 @@ pub struct Generated {
 }
 
 /// Options of the generation that cargo features decide.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Derive `schemars::JsonSchema` on every generated type.
     pub schemars: bool,
     /// Write what the `mock` feature needs (see `mock.rs`).
     pub mock: bool,
+    /// The areas whose operations are generated (see `areas.rs`), with the
+    /// types they reach; every one by default.
+    pub areas: Areas,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { schemars: false, mock: false, areas: Areas::ALL }
+    }
 }
 
 /// A document, as JSON text, that progenitor can take.
@@ -77,6 +87,14 @@ pub fn parse(text: &str) -> Result<OpenAPI, String> {
 /// operation at fault (found by generating parts of the document again, so a
 /// failure costs a few more seconds than a success).
 pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
+    let selected;
+    let spec = match options.areas.is_all() {
+        true => spec,
+        false => {
+            selected = areas::select(spec, options.areas)?;
+            &selected
+        }
+    };
     let operations = operations(spec)?;
     let mut generator = Generator::new(&settings(options));
     let tokens = match generator.generate_tokens(spec) {

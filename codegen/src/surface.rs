@@ -76,6 +76,8 @@ impl Surface {
                 None => op.response.clone(),
             };
             facts.insert(format!("fn {f}"), format!("{} {} -> {data} ({})", op.method.to_uppercase(), op.path, op.id));
+            // The cargo feature that compiles it: a user's `Cargo.toml` names it.
+            facts.insert(format!("fn {f} .feature"), crate::areas::area(f).feature.to_string());
             let fields = builder_fields
                 .get(&op.builder)
                 .ok_or_else(|| format!("operation {}: progenitor generated no builder `{}`", op.id, op.builder))?;
@@ -192,7 +194,7 @@ impl Surface {
             // one change; whether a new operation pages is worth its own line.
             let owner = owner(key);
             let whole = !(self.facts.contains_key(owner) && new.facts.contains_key(owner));
-            if owner != key && whole && !key.ends_with(" .items()") {
+            if owner != key && whole && !key.ends_with(" .items()") && !key.ends_with(" .feature") {
                 continue;
             }
             match (self.facts.get(key), new.facts.get(key)) {
@@ -300,6 +302,10 @@ fn changed(key: &str, old: &str, now: &str) -> Change {
             true => change(Impact::Behaviour, ": the call is sent elsewhere"),
             false => change(Impact::Breaking, ": `.await` gives another type"),
         },
+        Some("fn") if key.ends_with(" .feature") => change(
+            Impact::Breaking,
+            ": the operation moved to another feature, and a crate enabling only the old one loses it",
+        ),
         Some("fn") if key.ends_with(".items()") && old.split(',').next() == now.split(',').next() => {
             change(Impact::Behaviour, ": the list is walked another way, its items the same")
         }
@@ -439,5 +445,29 @@ impl Parse for OpenEnum {
         })?;
         let values = arms.into_iter().map(|(variant, value)| (variant.to_string(), value.value())).collect();
         Ok(OpenEnum { name: name.to_string(), values })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_moved_to_another_feature_is_breaking_and_a_new_ones_feature_is_named() {
+        let old =
+            Surface::parse("fn get_user = GET /api/v3/get-user -> UserDto (getUser)\nfn get_user .feature = users\n")
+                .unwrap();
+        let moved = Surface::parse(
+            "fn get_user = GET /api/v3/get-user -> UserDto (getUser)\nfn get_user .feature = roles\n\
+             fn get_role = GET /api/v3/get-role -> RoleDto (getRole)\nfn get_role .feature = roles\n",
+        )
+        .unwrap();
+        let changes = old.changes(&moved);
+        let moved_line =
+            changes.iter().find(|c| c.what.contains("fn get_user .feature")).expect("the move is reported");
+        assert_eq!(moved_line.impact, Impact::Breaking, "{}", moved_line.what);
+        let new_line = changes.iter().find(|c| c.what.contains("fn get_role .feature")).expect("the new one's feature");
+        assert_eq!(new_line.impact, Impact::Added);
+        assert!(new_line.what.contains("roles"), "{}", new_line.what);
     }
 }
