@@ -25,7 +25,10 @@
 //! What it adds to `futures::stream::iter(..).buffer_unordered(n)`: each
 //! outcome comes with its input and its place in the inputs, so a failed
 //! one can be reported or fed back as it was; the closure may borrow the
-//! client (each builder holds its own handle to it); [`Bulk::stop_handle`] stops taking new
+//! client (each builder holds its own handle to it); each call runs in a
+//! task of its own, so that a reader busy with one outcome (a database
+//! write) does not hold up the calls in flight, which `buffer_unordered`
+//! polls only while it is read; [`Bulk::stop_handle`] stops taking new
 //! inputs while the calls in flight end and are reported; and
 //! [`Bulk::report`] sorts the outcomes into what succeeded and what failed.
 //! The client's runtime does the rest: throttling is waited out and the
@@ -38,7 +41,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use futures_util::stream::{FuturesUnordered, Stream, StreamExt as _};
+use std::collections::HashMap;
+
+use futures_util::stream::{Stream, StreamExt as _};
+use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
 
@@ -47,14 +53,21 @@ use crate::error::{Error, Result};
 /// in the order they end.
 ///
 /// `call` makes the request from the input, usually a builder of
-/// [`ManagementClient`](crate::ManagementClient): it is awaited in the
-/// stream. Inputs are taken from `inputs` only as places free up, so a
-/// lazy iterator (the lines of a file) is read as the work goes.
+/// [`ManagementClient`](crate::ManagementClient), and may borrow the client;
+/// each call runs in a task of its own (on the current tokio runtime), so
+/// that it goes on while the stream's reader is busy with an outcome.
+/// Inputs are taken from `inputs` only as places free up, so a lazy
+/// iterator (the lines of a file) is read as the work goes.
 ///
 /// Every input taken ends with exactly one outcome, once the stream is read
-/// to its end. Dropping the stream before then cancels the calls in
-/// flight: a write among them may or may not have been applied. To stop
-/// early and know, use [`Bulk::stop_handle`] and read the stream to its end.
+/// to its end. Dropping the stream before then aborts the calls in flight:
+/// a write among them may or may not have been applied. To stop early and
+/// know, use [`Bulk::stop_handle`] and read the stream to its end.
+///
+/// A `concurrency` past the client's
+/// [`max_in_flight`](crate::ManagementClientBuilder::max_in_flight) makes the
+/// calls past it wait for a place within their `operation_timeout`: keep it
+/// at or below that.
 pub fn run<'a, I, T, C, F>(
     inputs: impl IntoIterator<Item = I, IntoIter: Send + 'a>,
     concurrency: usize,
@@ -62,20 +75,19 @@ pub fn run<'a, I, T, C, F>(
 ) -> Bulk<'a, I, T>
 where
     I: Send + 'a,
-    T: Send + 'a,
+    T: Send + 'static,
     F: FnMut(&I) -> C + Send + 'a,
     C: IntoFuture<Output = Result<T>>,
-    C::IntoFuture: Send + 'a,
+    C::IntoFuture: Send + 'static,
 {
     Bulk {
-        start: Box::new(move |index, input| {
-            let call = call(&input).into_future();
-            Box::pin(async move { Outcome { index, input, result: call.await } })
-        }),
+        start: Box::new(move |input| Box::pin(call(input).into_future())),
         inputs: Box::new(inputs.into_iter()),
-        running: FuturesUnordered::new(),
+        running: JoinSet::new(),
+        in_flight: HashMap::new(),
         concurrency: concurrency.max(1),
         taken: 0,
+        exhausted: false,
         stopped: Arc::new(AtomicBool::new(false)),
     }
 }
@@ -100,29 +112,45 @@ pub struct Report<I, T> {
     pub succeeded: Vec<(I, T)>,
     /// The inputs whose call failed, with its error, in the inputs' order.
     pub failed: Vec<(I, Error)>,
-    /// Whether every input was taken: `false` after a [`StopHandle::stop`]
-    /// that left some, which are those past the last taken.
+    /// How many inputs were taken: after a [`StopHandle::stop`], the inputs
+    /// from this place on were never started.
+    pub taken: usize,
+    /// Whether the inputs ended and every one was taken: `false` after a
+    /// stop, even when none was left (the inputs are not read past a stop,
+    /// so that an iterator given `by_ref()` keeps the rest for another run).
     pub complete: bool,
 }
 
-type Running<'a, I, T> = Pin<Box<dyn Future<Output = Outcome<I, T>> + Send + 'a>>;
+type Started<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+/// What makes a call from an input: `run`'s closure.
+type Start<'a, I, T> = Box<dyn FnMut(&I) -> Started<T> + Send + 'a>;
 
 /// The stream of a bulk run; see [`run`]. It borrows what `run`'s inputs
 /// and closure borrow (the client, say), for `'a`.
 #[must_use = "a bulk run does nothing until its stream is read"]
 pub struct Bulk<'a, I, T> {
-    start: Box<dyn FnMut(usize, I) -> Running<'a, I, T> + Send + 'a>,
+    start: Start<'a, I, T>,
     inputs: Box<dyn Iterator<Item = I> + Send + 'a>,
-    running: FuturesUnordered<Running<'a, I, T>>,
+    /// The calls in flight, each a task, answering with its input's place.
+    running: JoinSet<(usize, Result<T>)>,
+    /// The inputs of the calls in flight, by their task.
+    in_flight: HashMap<tokio::task::Id, (usize, I)>,
     concurrency: usize,
     taken: usize,
+    /// The inputs have ended: they are not asked again.
+    exhausted: bool,
     stopped: Arc<AtomicBool>,
 }
 
-impl<I, T> Bulk<'_, I, T> {
+// No field is pinned: the inputs are moved in and out, the tasks live in the `JoinSet`.
+impl<I, T> Unpin for Bulk<'_, I, T> {}
+
+impl<I, T: Send + 'static> Bulk<'_, I, T> {
     /// A handle that stops the run from taking new inputs; the calls in
-    /// flight go on, and the stream ends after their outcomes. For a job
-    /// interrupted by Ctrl-C, or one that should stop at its first failure.
+    /// flight go on (a throttled one until its deadline), and the stream
+    /// ends after their outcomes. For a job interrupted by Ctrl-C, or one
+    /// that should stop at its first failure.
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle(self.stopped.clone())
     }
@@ -131,6 +159,13 @@ impl<I, T> Bulk<'_, I, T> {
     /// place on were never started.
     pub fn taken(&self) -> usize {
         self.taken
+    }
+
+    /// The calls in flight: their inputs' places.
+    pub fn in_flight(&self) -> Vec<usize> {
+        let mut places: Vec<usize> = self.in_flight.values().map(|(index, _)| *index).collect();
+        places.sort_unstable();
+        places
     }
 
     /// Reads the whole run and sorts its outcomes.
@@ -147,23 +182,42 @@ impl<I, T> Bulk<'_, I, T> {
                 Err(error) => failed.push((input, error)),
             }
         }
-        let complete = !self.stopped.load(Ordering::Relaxed) || self.inputs.next().is_none();
-        Report { succeeded, failed, complete }
+        // Past a stop the iterator is not read, not even to see whether it had more.
+        Report { succeeded, failed, taken: self.taken, complete: self.exhausted }
     }
 }
 
-impl<I, T> Stream for Bulk<'_, I, T> {
+impl<I, T: Send + 'static> Stream for Bulk<'_, I, T> {
     type Item = Outcome<I, T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outcome<I, T>>> {
         let this = &mut *self;
-        while this.running.len() < this.concurrency && !this.stopped.load(Ordering::Relaxed) {
-            let Some(input) = this.inputs.next() else { break };
-            this.running.push((this.start)(this.taken, input));
+        while this.running.len() < this.concurrency && !this.exhausted && !this.stopped.load(Ordering::Relaxed) {
+            let Some(input) = this.inputs.next() else {
+                this.exhausted = true;
+                break;
+            };
+            let (index, call) = (this.taken, (this.start)(&input));
+            let task = this.running.spawn(async move { (index, call.await) });
+            this.in_flight.insert(task.id(), (index, input));
             this.taken += 1;
         }
         // Empty, with no input left to take: the run is over.
-        this.running.poll_next_unpin(cx)
+        let Some(ended) = std::task::ready!(this.running.poll_join_next_with_id(cx)) else {
+            return Poll::Ready(None);
+        };
+        let (id, result) = match ended {
+            Ok((id, (_, result))) => (id, result),
+            Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
+            Err(stopped) => (
+                stopped.id(),
+                Err(Error::InvalidRequest(format!(
+                    "the call's task was stopped before it ended ({stopped}): it may or may not have been applied"
+                ))),
+            ),
+        };
+        let (index, input) = this.in_flight.remove(&id).expect("every task's input is kept until it ends");
+        Poll::Ready(Some(Outcome { index, input, result }))
     }
 }
 

@@ -42,9 +42,11 @@ pub(crate) fn failure(status_code: i64, message: String, api_code: Option<i64>, 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Status {
+    #[serde(deserialize_with = "crate::lenient::integer")]
     pub status_code: i64,
     #[serde(default)]
     pub message: String,
+    #[serde(default, deserialize_with = "crate::lenient::optional_integer")]
     pub api_code: Option<i64>,
     pub request_id: Option<String>,
 }
@@ -66,14 +68,10 @@ pub(crate) fn status_code_of(body: &[u8]) -> Option<i64> {
     memchr::memmem::find(body, b"\"statusCode\"")?;
     #[derive(Deserialize)]
     struct Probe {
-        #[serde(rename = "statusCode")]
-        status_code: serde_json::Value,
+        #[serde(rename = "statusCode", deserialize_with = "crate::lenient::integer")]
+        status_code: i64,
     }
-    match serde_json::from_slice::<Probe>(body).ok()?.status_code {
-        serde_json::Value::Number(number) => number.as_i64(),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+    serde_json::from_slice::<Probe>(body).ok().map(|probe| probe.status_code)
 }
 
 /// The status an answer with `http_status` and an envelope saying
@@ -157,7 +155,7 @@ pub(crate) fn untyped_data(operation: &str, http_status: u16, body: Bytes) -> Re
     let Ok(serde_json::Value::Object(mut envelope)) = serde_json::from_slice(&body) else {
         return Err(classify(operation, http_status, body, None));
     };
-    let success = envelope.get("statusCode").and_then(serde_json::Value::as_i64) == Some(SUCCESS);
+    let success = envelope.get("statusCode").and_then(|code| crate::lenient::integer(code).ok()) == Some(SUCCESS);
     if !(success && (200..300).contains(&http_status)) {
         return Err(classify(operation, http_status, body, None));
     }

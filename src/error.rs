@@ -75,10 +75,13 @@ pub enum Error {
     /// were used up, off, or not for this request (a write answered 503).
     /// Wait `retry_after` before calling again.
     #[error(
-        "HTTP {http_status}: the server asked to wait {retry_after:?} before the request is sent again, and it was not"
+        "status {status_code} (HTTP {http_status}): the server asked to wait {retry_after:?} before the request is sent again, and it was not"
     )]
     #[non_exhaustive]
     RetryAfter {
+        /// The status the answer stands for, 429 or 503: the envelope's
+        /// `statusCode` under an HTTP 2xx, the HTTP status otherwise.
+        status_code: i64,
         /// The HTTP status of the answer (429 or 503, or 200 with the status in the envelope).
         http_status: u16,
         /// How long the server asked to wait.
@@ -220,10 +223,12 @@ impl Error {
         }
     }
 
-    /// The envelope's `statusCode` of an [`Error::Api`] (400, 403, 404, 500, ...).
+    /// The envelope's `statusCode` of an [`Error::Api`] (400, 403, 404, 500, ...),
+    /// or the status an answer that asked to wait stood for
+    /// ([`Error::RetryAfter`]: 429 or 503, in HTTP or in the envelope).
     pub fn status_code(&self) -> Option<i64> {
         match self {
-            Error::Api { status_code, .. } => Some(*status_code),
+            Error::Api { status_code, .. } | Error::RetryAfter { status_code, .. } => Some(*status_code),
             _ => None,
         }
     }

@@ -18,10 +18,12 @@ pub(crate) enum Failure {
     Timeout(TimeLimit, Option<TransportError>),
     /// The answer is larger than `max_response_bytes`.
     TooLarge { limit: usize },
-    /// The token endpoint answered without a token; `body` is redacted.
-    TokenRejected { http_status: u16, body: Bytes },
-    /// The server asked to wait longer than the retry policy or the deadline allows.
-    RetryAfter { http_status: u16, retry_after: Duration, body: Bytes },
+    /// The token endpoint answered without a token; `status_code` is the
+    /// status the answer stood for (the envelope's under HTTP 2xx); `body` is redacted.
+    TokenRejected { http_status: u16, status_code: i64, body: Bytes },
+    /// The server asked to wait past the call's deadline, or on an answer not sent again;
+    /// `status_code` is the status the answer stood for.
+    RetryAfter { http_status: u16, status_code: i64, retry_after: Duration, body: Bytes },
     /// The task fetching the token was stopped twice before it ended (its
     /// runtime shut down, or it panicked).
     Stopped(String),
@@ -49,10 +51,7 @@ impl Failure {
     pub(crate) fn may_pass(&self) -> bool {
         match self {
             Failure::Transport(_) | Failure::Timeout(..) | Failure::RetryAfter { .. } => true,
-            Failure::TokenRejected { http_status, body } => {
-                let status = crate::envelope::stands_for(*http_status, crate::envelope::status_code_of(body));
-                status == 429 || (500..600).contains(&status)
-            }
+            Failure::TokenRejected { status_code, .. } => *status_code == 429 || (500..600).contains(status_code),
             Failure::TooLarge { .. } | Failure::Stopped(_) => false,
         }
     }
@@ -63,9 +62,9 @@ impl Failure {
             Failure::Transport(error) => Error::Transport(error),
             Failure::Timeout(limit, source) => Error::Timeout { limit, source },
             Failure::TooLarge { limit } => Error::ResponseTooLarge { limit },
-            Failure::TokenRejected { http_status, body } => crate::token::rejected(http_status, body),
-            Failure::RetryAfter { http_status, retry_after, body } => {
-                Error::RetryAfter { http_status, retry_after, body: ResponseBody::new(body) }
+            Failure::TokenRejected { http_status, body, .. } => crate::token::rejected(http_status, body),
+            Failure::RetryAfter { http_status, status_code, retry_after, body } => {
+                Error::RetryAfter { status_code, http_status, retry_after, body: ResponseBody::new(body) }
             }
             Failure::Stopped(why) => Error::InvalidRequest(format!(
                 "the token request was stopped before it ended ({why}); nothing was sent"

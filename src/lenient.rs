@@ -6,7 +6,7 @@
 //!   a value the document lists is its variant, any other is kept in
 //!   `Unknown(`[`Unrecognized`]`)` and written back unchanged.
 //! - [`null_as_default`]: a list or map that is `null` or absent is empty.
-//! - [`number`]: a number given as a string is the number.
+//! - [`number`], [`integer`]: a number given as a string is the number.
 
 use serde::{Deserialize, Deserializer};
 
@@ -21,15 +21,33 @@ where
 
 /// A number, given as a JSON number or as a string holding one (`"7200"`).
 pub(crate) fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    number_or_text(deserializer)
+}
+
+/// An integer, given as a JSON integer or as a string holding one (`"429"`).
+pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    number_or_text(deserializer)
+}
+
+/// An integer that may be absent, given as [`integer`] reads one.
+pub(crate) fn optional_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Integer(#[serde(deserialize_with = "integer")] i64);
+    Ok(Option::<Integer>::deserialize(deserializer)?.map(|Integer(value)| value))
+}
+
+fn number_or_text<'de, D: Deserializer<'de>, N: Deserialize<'de> + std::str::FromStr>(
+    deserializer: D,
+) -> Result<N, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum Number {
-        Number(f64),
+    enum NumberOrText<N> {
+        Number(N),
         Text(String),
     }
-    match Number::deserialize(deserializer)? {
-        Number::Number(number) => Ok(number),
-        Number::Text(text) => {
+    match NumberOrText::<N>::deserialize(deserializer)? {
+        NumberOrText::Number(number) => Ok(number),
+        NumberOrText::Text(text) => {
             text.trim().parse().map_err(|_| serde::de::Error::custom("a string that does not hold a number"))
         }
     }

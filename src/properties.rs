@@ -225,7 +225,7 @@ proptest! {
                 let _ = crate::deadline::later(now, subscription.silence_limit);
                 let answer =
                     Ok(crate::transport::Answer::new(503, Default::default(), Bytes::new()));
-                let _ = retry.decide(attempt.max(1), &answer, crate::retry::Effect::Reads, operation_timeout);
+                let _ = retry.decide((attempt.max(1), attempt), &answer, crate::retry::Effect::Reads, operation_timeout);
             }
             Err(error) => prop_assert!(matches!(error, crate::Error::Config(_)), "{error:?}"),
         }

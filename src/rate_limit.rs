@@ -1,8 +1,12 @@
-//! The rate a client sends at, shared by the client, its clones and the
-//! token request: unlimited until the server throttles; then the rate the
-//! server is seen to admit, probed upward while it throttles no more, and
-//! forgotten once it has not throttled for a while; and never above a fixed
-//! limit when one is set (`max_requests_per_second`).
+//! The rate a client sends at, shared by the client and its clones:
+//! unlimited until the server throttles; then the rate the server is seen
+//! to admit, probed upward while it throttles no more, and dropped once past
+//! [`UNLIMITED`] or after [`FORGET_AFTER`] without throttling; and never
+//! above a fixed limit when one is set (`max_requests_per_second`).
+//!
+//! Each turn is labelled with the window it was taken in, and only the
+//! answers to a window's own requests count towards it. The token request
+//! takes no turn: every call waits for it.
 //!
 //! smithy-rs's adaptive retry mode slows a client down with a token bucket
 //! whose rate follows CUBIC on throttling errors. Authing throttles a user
@@ -21,7 +25,7 @@
 //! drive it.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -38,8 +42,11 @@ const WINDOW: Duration = Duration::from_millis(100);
 const WINDOW_ANSWERS: u32 = 20;
 /// ... and after this long whatever it holds.
 const LONGEST_WINDOW: Duration = Duration::from_secs(1);
-/// A window this long without throttling: the rate is forgotten.
+/// A window this long without throttling (the client idle, or the server
+/// admitting all): the rate is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(10);
+/// How late a timer may wake a waiter: a turn taken that late still counts from when it was due.
+const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// How far ahead of its turn a request may go, in seconds of the rate.
 const BURST: f64 = 0.05;
 
@@ -53,8 +60,6 @@ pub(crate) struct RateLimiter {
     /// Whether sends wait for their turn and answers are counted: the one
     /// load on the path of a call while the server does not throttle.
     active: AtomicBool,
-    /// The current window's number, read without the lock while not active.
-    window: AtomicU64,
     state: Mutex<State>,
     /// The waiters for a turn, in the order they came (tokio's mutex is
     /// fair): only the first of them waits on a timer.
@@ -82,7 +87,11 @@ struct State {
 struct Window {
     /// Which window it is: a request's [`Turn`] says the window it was sent in.
     number: u64,
-    started: Instant,
+    /// When it began.
+    began: Instant,
+    /// When its first request was sent: what its rates are measured from,
+    /// so that a client idle before it does not seem slow.
+    first_sent: Option<Instant>,
     admitted: u32,
     throttled: u32,
     /// Windows in a row without throttling, this one excluded.
@@ -90,14 +99,23 @@ struct Window {
 }
 
 impl Window {
-    fn new(started: Instant, number: u64, quiet: u32) -> Self {
-        Window { number, started, admitted: 0, throttled: 0, quiet }
+    fn new(began: Instant, number: u64, quiet: u32) -> Self {
+        Window { number, began, first_sent: None, admitted: 0, throttled: 0, quiet }
     }
 }
 
-/// The window a request was sent in, for counting its answer.
+/// The window a request was sent in, for counting its answer; none for a
+/// request sent while the limiter was not active, whose answer counts
+/// towards no window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Turn(u64);
+pub(crate) struct Turn(Option<u64>);
+
+impl Turn {
+    /// A request sent without a turn: while nothing limits the rate, or the
+    /// token request, which every call waits for and which must not queue
+    /// behind them.
+    pub(crate) const UNPACED: Turn = Turn(None);
+}
 
 impl RateLimiter {
     /// A limiter adapting to throttling or not, with a fixed limit of
@@ -108,28 +126,35 @@ impl RateLimiter {
             adaptive,
             fixed: fixed.map(f64::from),
             active: AtomicBool::new(fixed.is_some()),
-            window: AtomicU64::new(0),
             state: Mutex::new(State { adapted: None, next_turn: now, window: Window::new(now, 0, 0), cut: None }),
             line: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Waits for the next request's turn; `None` when `deadline` came first.
-    pub(crate) async fn acquire(&self, deadline: Instant) -> Option<Turn> {
-        if !self.active.load(Ordering::Relaxed) {
-            return Some(Turn(self.window.load(Ordering::Relaxed)));
-        }
-        // Boxed: waiting is rare, and its timers would enlarge every call's future.
-        Box::pin(tokio::time::timeout_at(deadline, self.take_turn())).await.ok()
+    /// Whether sends wait for their turn.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Ordering::Relaxed)
     }
 
-    async fn take_turn(&self) -> Turn {
+    /// Waits for the next request's turn; `None` when `deadline` comes
+    /// first, at once when the turn is known to come after it.
+    pub(crate) async fn acquire(&self, deadline: Instant) -> Option<Turn> {
+        if !self.is_active() {
+            return Some(Turn::UNPACED);
+        }
+        // Boxed: waiting is rare, and its timers would enlarge every call's future.
+        Box::pin(tokio::time::timeout_at(deadline, self.take_turn(deadline))).await.ok().flatten()
+    }
+
+    async fn take_turn(&self, deadline: Instant) -> Option<Turn> {
         let _first_in_line = self.line.lock().await;
         // The rate may change while the first in line waits: its turn is worked out again.
         loop {
             let turn = self.lock().take(Instant::now(), self.fixed);
             match turn {
-                Ok(turn) => return turn,
+                Ok(turn) => return Some(turn),
+                // Waiting for a turn past the deadline would only hold the line.
+                Err(at) if at > deadline => return None,
                 Err(at) => tokio::time::sleep_until(at).await,
             }
         }
@@ -140,37 +165,30 @@ impl RateLimiter {
     /// requests sent in the current window count towards it: the others
     /// were sent at another rate, and say nothing of this one.
     pub(crate) fn record(&self, turn: Turn, throttled: bool) {
-        if !self.adaptive || (!throttled && !self.active.load(Ordering::Relaxed)) {
+        if !self.adaptive || (!throttled && !self.is_active()) {
             return;
         }
         let now = Instant::now();
         let mut state = self.lock();
-        if !self.active.load(Ordering::Relaxed) {
+        if !self.is_active() {
             tracing::debug!("the server throttles: the client follows the rate it admits");
+            state.begin(now, 0);
             self.active.store(true, Ordering::Relaxed);
-            self.begin(&mut state, now, 0);
             return;
         }
-        if turn.0 != state.window.number {
+        if turn.0 != Some(state.window.number) {
             return;
         }
         match throttled {
-            true => state.window.throttled += 1,
-            false => state.window.admitted += 1,
+            true => state.window.throttled = state.window.throttled.saturating_add(1),
+            false => state.window.admitted = state.window.admitted.saturating_add(1),
         }
         if let Some((kept, quiet)) = state.end_window(now) {
-            self.begin(&mut state, now, quiet);
+            state.begin(now, quiet);
             if !kept && self.fixed.is_none() {
                 self.active.store(false, Ordering::Relaxed);
             }
         }
-    }
-
-    /// Starts the next window at `now`, after `quiet` windows without throttling.
-    fn begin(&self, state: &mut State, now: Instant, quiet: u32) {
-        let number = state.window.number.wrapping_add(1);
-        state.window = Window::new(now, number, quiet);
-        self.window.store(number, Ordering::Relaxed);
     }
 
     /// The rate requests are sent at now, per second; `None` when unlimited.
@@ -192,17 +210,32 @@ impl State {
         }
     }
 
+    /// Starts the next window at `now`, after `quiet` windows without throttling.
+    fn begin(&mut self, now: Instant, quiet: u32) {
+        self.window = Window::new(now, self.window.number.wrapping_add(1), quiet);
+    }
+
     /// Takes the turn at `now`, or says when it comes.
     fn take(&mut self, now: Instant, fixed: Option<f64>) -> Result<Turn, Instant> {
-        let turn = Turn(self.window.number);
-        let Some(rate) = self.rate(fixed) else { return Ok(turn) };
+        let turn = Turn(Some(self.window.number));
+        let Some(rate) = self.rate(fixed) else {
+            self.window.first_sent.get_or_insert(now);
+            return Ok(turn);
+        };
         let interval = Duration::from_secs_f64(1.0 / rate);
-        let ahead = interval.mul_f64((rate * BURST).max(1.0) - 1.0);
-        let at = self.next_turn.max(now);
+        // A fixed limit is a promise of at most so many a second: no request goes ahead of its turn.
+        let ahead = match fixed.is_some_and(|fixed| rate >= fixed) {
+            true => Duration::ZERO,
+            false => interval.mul_f64((rate * BURST).max(1.0) - 1.0),
+        };
+        // A waiter woken late by the timer's millisecond is not held to it: the
+        // turns keep their spacing, and the rate its value, on average.
+        let at = self.next_turn.max(now.checked_sub(TIMER_SLACK).unwrap_or(now));
         if at > now + ahead {
             return Err(at - ahead);
         }
         self.next_turn = at + interval;
+        self.window.first_sent.get_or_insert(now);
         Ok(turn)
     }
 
@@ -210,32 +243,38 @@ impl State {
     /// held: `None` while it goes on, else whether a rate is still kept and
     /// how many windows in a row were quiet.
     fn end_window(&mut self, now: Instant) -> Option<(bool, u32)> {
-        let Window { started, admitted, throttled, quiet, .. } = self.window;
-        let elapsed = now.saturating_duration_since(started);
+        let Window { began, first_sent, admitted, throttled, quiet, .. } = self.window;
+        let elapsed = now.saturating_duration_since(first_sent.unwrap_or(began));
         let enough = throttled >= WINDOW_ANSWERS || (elapsed >= WINDOW && admitted + throttled >= WINDOW_ANSWERS);
-        if !enough && elapsed < LONGEST_WINDOW {
+        let stale = now.saturating_duration_since(began) >= FORGET_AFTER;
+        if !enough && elapsed < LONGEST_WINDOW && !stale {
             return None;
         }
-        let seconds = elapsed.max(WINDOW).as_secs_f64();
+        // Over a tenth of a second at least, and a second at most: a window
+        // that waited long for its last answer does not make the rate seem low.
+        let seconds = elapsed.clamp(WINDOW, LONGEST_WINDOW).as_secs_f64();
+        let bounded = |rate: f64| rate.clamp(MIN_RATE, UNLIMITED);
         if throttled > 0 {
             let share = f64::from(throttled) / f64::from(admitted + throttled);
             let sent_at = self.adapted.unwrap_or(f64::from(admitted + throttled) / seconds);
             self.adapted = Some(match self.cut.take() {
-                Some((before, share_then)) if share >= 0.8 * share_then => {
+                // Refused as much at the lower rate, and some still admitted: not a quota.
+                Some((before, share_then)) if admitted > 0 && share >= 0.8 * share_then => {
                     tracing::debug!(rate = before, share, "throttled as much at a lower rate: the rate is restored");
-                    before
+                    bounded(before)
                 }
                 _ => {
                     // What the server admitted while it refused the rest: its quota
-                    // for this client. A window cut short by a burst of refusals
-                    // has seen too little of the server's time to say so: it
-                    // halves the rate at most.
-                    let admitted_rate = f64::from(admitted) / seconds;
-                    let rate = match elapsed < WINDOW {
+                    // for this client, when the client sent at its limit. When
+                    // it sent less (calls waiting out their backoff), the rate
+                    // loses the share refused, no more. A window cut short by a
+                    // burst of refusals has seen too little of the server's time
+                    // to say either: it halves the rate at most.
+                    let admitted_rate = (f64::from(admitted) / seconds).max(sent_at * (1.0 - share));
+                    let rate = bounded(match elapsed < WINDOW {
                         true => admitted_rate.max(sent_at / 2.0),
                         false => admitted_rate,
-                    }
-                    .max(MIN_RATE);
+                    });
                     tracing::debug!(rate, admitted, throttled, "throttled: the client sends at the rate admitted");
                     self.cut = Some((sent_at, share));
                     rate
@@ -244,15 +283,16 @@ impl State {
             return Some((true, 0));
         }
         self.cut = None;
-        let quiet = quiet + 1;
+        let quiet = quiet.saturating_add(1);
         // Probing gently at first, then doubling: the quota may have been
         // another client's share, or the throttling may have ended. A window
         // longer than the shortest (a slow rate) grows as much as the
         // windows it spans would have, eightfold at most.
         let step = (1.0 + 0.05 * f64::from(1u32 << (quiet - 1).min(5))).min(2.0);
-        let growth = step.powf(elapsed.as_secs_f64() / WINDOW.as_secs_f64()).clamp(step, 8.0);
+        let growth = step.powf(seconds / WINDOW.as_secs_f64()).clamp(step, 8.0);
         self.adapted = match self.adapted {
-            Some(_) if elapsed >= FORGET_AFTER => None,
+            // A quiet stretch this long: the throttling is over, whatever the rate was.
+            Some(_) if stale => None,
             Some(rate) => Some(rate * growth).filter(|&rate| rate < UNLIMITED),
             None => None,
         };
@@ -289,10 +329,13 @@ mod tests {
     async fn the_rate_follows_what_the_server_admits_while_it_throttles() {
         let limiter = RateLimiter::new(true, None);
         send(&limiter, true).await;
-        // Over 100 ms, 15 admitted and 10 refused.
-        for n in 0..25 {
-            tokio::time::advance(4 * MS).await;
+        // Every 4 ms, two in five refused: 150 admitted a second.
+        for n in 0..50 {
             send(&limiter, n % 5 < 2).await;
+            if limiter.rate().is_some() {
+                break;
+            }
+            tokio::time::advance(4 * MS).await;
         }
         let rate = limiter.rate().expect("limited");
         assert!((140.0..=160.0).contains(&rate), "{rate}");
@@ -331,8 +374,34 @@ mod tests {
         let limiter = RateLimiter::new(false, Some(1));
         assert!(limiter.acquire(Instant::now() + MS).await.is_some());
         let started = Instant::now();
+        // The next turn is a second away: a call with 10 ms left gives up at once.
         assert!(limiter.acquire(started + 10 * MS).await.is_none());
-        assert_eq!(started.elapsed(), 10 * MS);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fixed_limit_lets_no_request_go_ahead_of_its_turn() {
+        let limiter = RateLimiter::new(true, Some(300));
+        let started = Instant::now();
+        let mut in_the_first_second = 0;
+        for _ in 0..600 {
+            send(&limiter, false).await;
+            in_the_first_second += usize::from(started.elapsed() < Duration::from_secs(1));
+        }
+        assert_eq!(in_the_first_second, 300);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_measured_after_an_idle_hour_is_not_an_hour_slow() {
+        let limiter = RateLimiter::new(true, Some(100));
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        for n in 0..40 {
+            send(&limiter, n % 2 == 0).await;
+        }
+        let rate = limiter.rate().expect("limited");
+        assert!(rate >= MIN_RATE, "{rate}");
+        let started = Instant::now();
+        assert!(limiter.acquire(started + Duration::from_secs(30)).await.is_some(), "a turn within the deadline");
     }
 
     #[tokio::test(start_paused = true)]
@@ -346,6 +415,11 @@ mod tests {
             assert!(sent < 300, "{sent} requests, at {:?} a second", limiter.rate());
         }
         assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+        // And stays there while the server refuses everything.
+        for _ in 0..50 {
+            send(&limiter, true).await;
+            assert_eq!(limiter.rate(), Some(MIN_RATE));
+        }
         // The throttling ends: the rate grows back to unlimited within seconds.
         let started = Instant::now();
         while limiter.rate().is_some() {

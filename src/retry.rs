@@ -20,7 +20,7 @@
 //!   twice is worse than one that fails. [`RetryPolicy::retry_writes`] opts
 //!   writes into the reads' rules;
 //! - the token request, which changes nothing however often it is sent, is
-//!   sent again on any 5xx too.
+//!   sent again on a 500 too.
 //!
 //! A request that timed out after its connection was made is never sent
 //! again: the server may still be working on it. (A connection that could
@@ -123,10 +123,11 @@ impl RetryPolicy {
     }
 
     /// What to do after `attempt` (1 for the first send) of an operation
-    /// with `effect` ended in `outcome`, with `time_left` before the call's deadline.
+    /// with `effect` ended in `outcome`, `unthrottled` of the sends so far
+    /// not throttled, with `time_left` before the call's deadline.
     pub(crate) fn decide(
         &self,
-        attempt: u32,
+        (attempt, unthrottled): (u32, u32),
         outcome: &reqwest::Result<Answer>,
         effect: Effect,
         time_left: Duration,
@@ -140,16 +141,17 @@ impl RetryPolicy {
             Err(error) => as_read && !error.is_timeout() && !error.is_body() && !error.is_decode(),
             Ok(answer) => match answer.status_code() {
                 502..=504 => as_read,
-                500..=599 => effect == Effect::Repeatable,
+                500 => effect == Effect::Repeatable,
                 _ => false,
             },
         };
         // Throttling is waited out until the deadline: only turning retries off stops it.
-        let out_of_attempts = if throttled { self.max_attempts <= 1 } else { attempt >= self.max_attempts };
+        let out_of_attempts = if throttled { self.max_attempts <= 1 } else { unthrottled >= self.max_attempts };
         if !retryable || out_of_attempts {
             return Decision::Stop;
         }
-        let asked = outcome.as_ref().ok().and_then(retry_after);
+        // `Retry-After: 0` asks for no wait, which many calls would take at once: the backoff's, then.
+        let asked = outcome.as_ref().ok().and_then(retry_after).filter(|asked| !asked.is_zero());
         let delay = match asked {
             Some(asked) if asked >= time_left => return Decision::Refused(asked),
             Some(asked) => asked,
@@ -174,7 +176,8 @@ pub(crate) enum Effect {
     /// May create, change or delete something.
     Writes,
     /// Changes nothing however it is answered, so that even a 500 may be
-    /// sent again: the token request.
+    /// sent again: the token request (which takes no turn under the client's
+    /// rate either: every call waits for it).
     Repeatable,
 }
 
@@ -285,8 +288,8 @@ mod tests {
         for outcome in
             [429, 502, 503, 504].into_iter().flat_map(|status| [answer(status, None), envelope(status.into())])
         {
-            let first = delay(policy.decide(1, &outcome, Effect::Reads, PLENTY));
-            let second = delay(policy.decide(2, &outcome, Effect::Reads, PLENTY));
+            let first = delay(policy.decide((1, 1), &outcome, Effect::Reads, PLENTY));
+            let second = delay(policy.decide((2, 2), &outcome, Effect::Reads, PLENTY));
             assert!(first <= Duration::from_millis(200), "{first:?}");
             assert!(second <= Duration::from_millis(400), "{second:?}");
         }
@@ -296,13 +299,13 @@ mod tests {
     fn writes_are_sent_again_only_on_throttling_unless_the_policy_says_so() {
         let policy = RetryPolicy::default();
         for throttled in [answer(429, None), envelope(429)] {
-            let decision = policy.decide(1, &throttled, Effect::Writes, PLENTY);
+            let decision = policy.decide((1, 1), &throttled, Effect::Writes, PLENTY);
             assert!(matches!(decision, Decision::Retry { throttled: true, .. }), "{decision:?}");
         }
         for status in [502, 503, 504] {
             for outcome in [answer(status, None), envelope(status.into())] {
-                assert_eq!(policy.decide(1, &outcome, Effect::Writes, PLENTY), Decision::Stop, "{status}");
-                let opted_in = policy.with_retry_writes(true).decide(1, &outcome, Effect::Writes, PLENTY);
+                assert_eq!(policy.decide((1, 1), &outcome, Effect::Writes, PLENTY), Decision::Stop, "{status}");
+                let opted_in = policy.with_retry_writes(true).decide((1, 1), &outcome, Effect::Writes, PLENTY);
                 assert!(matches!(opted_in, Decision::Retry { throttled: false, .. }), "{status}: {opted_in:?}");
             }
         }
@@ -312,20 +315,37 @@ mod tests {
     fn throttling_is_waited_out_past_the_attempt_count_unless_retrying_is_off() {
         let policy = RetryPolicy::default();
         for throttled in [answer(429, None), envelope(429)] {
-            assert!(policy.decide(50, &throttled, Effect::Writes, PLENTY) != Decision::Stop);
-            let ceiling = delay(policy.decide(50, &throttled, Effect::Reads, PLENTY));
+            // Fifty sends, none of them answered otherwise: the attempts are not used up.
+            assert!(policy.decide((50, 0), &throttled, Effect::Writes, PLENTY) != Decision::Stop);
+            let ceiling = delay(policy.decide((50, 0), &throttled, Effect::Reads, PLENTY));
             assert!(ceiling <= policy.max_backoff, "{ceiling:?}");
             let off = policy.with_max_attempts(1);
-            assert_eq!(off.decide(1, &throttled, Effect::Reads, PLENTY), Decision::Stop);
+            assert_eq!(off.decide((1, 1), &throttled, Effect::Reads, PLENTY), Decision::Stop);
+        }
+    }
+
+    #[test]
+    fn throttled_sends_do_not_use_up_the_attempts_of_other_failures() {
+        // Two throttled sends, then a 503: the first failure of its kind, sent again.
+        let decision = RetryPolicy::default().decide((3, 1), &answer(503, None), Effect::Reads, PLENTY);
+        assert!(matches!(decision, Decision::Retry { throttled: false, .. }), "{decision:?}");
+        assert_eq!(RetryPolicy::default().decide((5, 3), &answer(503, None), Effect::Reads, PLENTY), Decision::Stop);
+    }
+
+    #[test]
+    fn a_retry_after_of_zero_is_waited_as_the_backoff() {
+        for _ in 0..100 {
+            let wait = delay(RetryPolicy::default().decide((1, 0), &answer(429, Some("0")), Effect::Reads, PLENTY));
+            assert!(wait <= Duration::from_millis(200), "{wait:?}");
         }
     }
 
     #[test]
     fn the_last_attempt_is_not_retried() {
         for outcome in [answer(503, None), envelope(503)] {
-            assert_eq!(RetryPolicy::default().decide(3, &outcome, Effect::Reads, PLENTY), Decision::Stop);
+            assert_eq!(RetryPolicy::default().decide((3, 3), &outcome, Effect::Reads, PLENTY), Decision::Stop);
             let off = RetryPolicy::default().with_max_attempts(1);
-            assert_eq!(off.decide(1, &outcome, Effect::Reads, PLENTY), Decision::Stop);
+            assert_eq!(off.decide((1, 1), &outcome, Effect::Reads, PLENTY), Decision::Stop);
         }
     }
 
@@ -334,31 +354,33 @@ mod tests {
         for status in [200, 400, 401, 500] {
             for outcome in [answer(status, None), envelope(status.into())] {
                 for effect in [Effect::Reads, Effect::Writes] {
-                    let decision = RetryPolicy::default().decide(1, &outcome, effect, PLENTY);
+                    let decision = RetryPolicy::default().decide((1, 1), &outcome, effect, PLENTY);
                     assert_eq!(decision, Decision::Stop, "status {status}");
                 }
             }
         }
         // An envelope's status stands for the answer only under a 2xx.
         let refused = Ok(Answer::new(400, Default::default(), r#"{"statusCode":429}"#.into()));
-        assert_eq!(RetryPolicy::default().decide(1, &refused, Effect::Reads, PLENTY), Decision::Stop);
+        assert_eq!(RetryPolicy::default().decide((1, 1), &refused, Effect::Reads, PLENTY), Decision::Stop);
     }
 
     #[test]
     fn the_token_request_is_sent_again_on_any_server_failure() {
         for outcome in [answer(500, None), envelope(500), envelope(429), answer(503, None)] {
             assert!(matches!(
-                RetryPolicy::default().decide(1, &outcome, Effect::Repeatable, PLENTY),
+                RetryPolicy::default().decide((1, 1), &outcome, Effect::Repeatable, PLENTY),
                 Decision::Retry { .. }
             ));
         }
-        assert_eq!(RetryPolicy::default().decide(1, &envelope(403), Effect::Repeatable, PLENTY), Decision::Stop);
+        for refusal in [envelope(403), envelope(501), answer(505, None)] {
+            assert_eq!(RetryPolicy::default().decide((1, 1), &refusal, Effect::Repeatable, PLENTY), Decision::Stop);
+        }
     }
 
     #[test]
     fn retry_after_is_honoured_until_the_deadline() {
         let policy = RetryPolicy::default();
-        let decide = |value, time_left| policy.decide(1, &answer(429, Some(value)), Effect::Writes, time_left);
+        let decide = |value, time_left| policy.decide((1, 1), &answer(429, Some(value)), Effect::Writes, time_left);
         let retry = |delay| Decision::Retry { delay, throttled: true };
         assert_eq!(decide("2", PLENTY), retry(Duration::from_secs(2)));
         // Longer than the client's own longest wait, and still within the call's deadline.
@@ -374,7 +396,7 @@ mod tests {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("retry-after", "3".parse().unwrap());
         let throttled = Ok(Answer::new(200, headers, r#"{"statusCode":429}"#.into()));
-        assert_eq!(policy.decide(1, &throttled, Effect::Reads, PLENTY), retry(Duration::from_secs(3)));
+        assert_eq!(policy.decide((1, 1), &throttled, Effect::Reads, PLENTY), retry(Duration::from_secs(3)));
     }
 
     #[test]
@@ -399,7 +421,7 @@ mod tests {
             .with_max_backoff(Duration::from_secs(10));
         // A jittered wait of up to 10 s with a nanosecond left: never waited.
         for _ in 0..100 {
-            let decision = policy.decide(1, &answer(503, None), Effect::Reads, Duration::from_nanos(1));
+            let decision = policy.decide((1, 1), &answer(503, None), Effect::Reads, Duration::from_nanos(1));
             assert!(matches!(decision, Decision::Stop | Decision::Retry { delay: Duration::ZERO, .. }), "{decision:?}");
         }
     }

@@ -97,8 +97,9 @@ fn failed(span: &Span, error: &Error) {
     }
     span.record("otel.status_code", "ERROR");
     span.record("error.type", error.kind());
-    if let Error::RetryAfter { http_status, .. } = error {
+    if let Error::RetryAfter { http_status, status_code, .. } = error {
         span.record("http.response.status_code", http_status);
+        span.record("authing.status_code", status_code);
     }
 }
 

@@ -387,7 +387,12 @@ impl Cache {
                 let backoff =
                     REFRESH_BACKOFF.saturating_mul(1 << (refresh.failures - 1).min(16)).min(MAX_REFRESH_BACKOFF);
                 let error = failure.clone().into_error();
-                if left.is_zero() && failure.may_pass() {
+                if let (true, Failure::RetryAfter { retry_after, .. }) = (left.is_zero(), failure) {
+                    // The server said when to ask again: not before.
+                    refresh.not_before = Some(later(now, *retry_after));
+                    refresh.last_failure = Some(failure.clone());
+                    tracing::warn!(%error, failures = refresh.failures, calls_fail_for = ?retry_after, "no management token could be fetched");
+                } else if left.is_zero() && failure.may_pass() {
                     // Retried already; the next call asks again.
                     tracing::warn!(%error, failures = refresh.failures, "no management token could be fetched");
                 } else if left.is_zero() {
@@ -420,9 +425,10 @@ impl Cache {
         let limit = self.transport.operation_timeout().max(self.transport.timeout());
         let deadline = later(started, limit);
         let answer = self.transport.send(request, TOKEN_OPERATION, Effect::Repeatable, deadline).await.0?;
-        let (http_status, body) = (answer.status, answer.body);
+        let (http_status, status_code) = (answer.status, answer.status_code());
+        let body = answer.body;
         tracing::Span::current().record("http.response.status_code", http_status);
-        let rejected = |body| Failure::TokenRejected { http_status, body: redact(body) };
+        let rejected = |body| Failure::TokenRejected { http_status, status_code, body: redact(body) };
         let (access_token, lifetime) = match read_token(&body) {
             Ok(token) if http_status == 200 => token,
             _ => return Err(rejected(body)),

@@ -130,20 +130,29 @@ impl Transport {
     ) -> (Result<Answer, Failure>, Option<reqwest::Request>) {
         let unsent = request.try_clone();
         let mut request = request;
-        let mut attempt = 1;
+        // Sends in all, and those not throttled: throttling does not use up the policy's attempts.
+        let (mut attempt, mut unthrottled) = (1, 0);
+        // The token request takes no turn: every call waits for it, and it must not queue behind them.
+        let paced = effect != Effect::Repeatable;
         let outcome = loop {
-            let (outcome, cut_short, turn) = match self.send_once(request, operation, deadline).await {
+            let (outcome, cut_short, turn) = match self.send_once(request, operation, paced, deadline).await {
                 Ok(sent) => sent,
                 Err(failure) => break Err(failure),
             };
+            let throttled = outcome.as_ref().is_ok_and(Answer::is_throttled);
             if let Ok(answer) = &outcome {
-                self.rate.record(turn, answer.is_throttled());
+                self.rate.record(turn, throttled);
                 if answer.is_success() {
                     self.budget.succeeded();
                 }
             }
+            unthrottled += u32::from(!throttled);
             let time_left = deadline.saturating_duration_since(Instant::now());
-            let delay = match self.retry.decide(attempt, &outcome, effect, time_left) {
+            let delay = match self.retry.decide((attempt, unthrottled), &outcome, effect, time_left) {
+                Decision::Retry { .. } if unsent.is_none() => {
+                    tracing::debug!(operation, "not sent again: its body was a stream, sent once");
+                    break self.give_up(outcome, cut_short);
+                }
                 Decision::Retry { delay, throttled: true } => {
                     tracing::debug!(operation, attempt, ?delay, "throttled; sending again");
                     delay
@@ -163,7 +172,7 @@ impl Transport {
                 Decision::Stop => break self.give_up(outcome, cut_short),
             };
             let Some(next) = unsent.as_ref().and_then(reqwest::Request::try_clone) else {
-                break outcome.map_err(|error| self.failure(error, cut_short));
+                break self.give_up(outcome, cut_short);
             };
             // The permit is given back while waiting: a wait holds no connection.
             tokio::time::sleep(delay).await;
@@ -184,16 +193,22 @@ impl Transport {
         }
     }
 
-    /// One attempt, within a place under the in-flight limit and in its turn
-    /// under the client's rate: its outcome, whether its timeout was cut to
-    /// the time left before `deadline`, and the turn it was sent in.
-    /// `Err` when `deadline` passes before it can be sent.
+    /// One attempt, in its turn under the client's rate (when `paced`) and
+    /// within a place under the in-flight limit: its outcome, whether its
+    /// timeout was cut to the time left before `deadline`, and the turn it
+    /// was sent in. `Err` when `deadline` passes before it can be sent.
     async fn send_once(
         &self,
         mut request: reqwest::Request,
         operation: &str,
+        paced: bool,
         deadline: Instant,
     ) -> Result<(reqwest::Result<Answer>, bool, Turn), Failure> {
+        // The turn first, so that a call waiting for one holds no place.
+        let mut turn = match paced {
+            true => self.rate.acquire(deadline).await.ok_or_else(|| self.past_deadline(None))?,
+            false => Turn::UNPACED,
+        };
         let _permit = match self.in_flight.try_acquire() {
             Ok(permit) => permit,
             // Boxed: waiting is rare, and its timer would enlarge every call's future.
@@ -203,11 +218,11 @@ impl Transport {
                 Err(_) => return Err(self.past_deadline(None)),
             },
         };
-        // The turn is taken with the place held, so that a request that got its
-        // place before the server began to throttle still waits for its turn.
-        let Some(turn) = self.rate.acquire(deadline).await else {
-            return Err(self.past_deadline(None));
-        };
+        // A call that went past the rate before the server began to throttle,
+        // and waited for its place since, takes its turn now.
+        if paced && turn == Turn::UNPACED && self.rate.is_active() {
+            turn = self.rate.acquire(deadline).await.ok_or_else(|| self.past_deadline(None))?;
+        }
         let time_left = deadline.saturating_duration_since(Instant::now());
         if time_left.is_zero() {
             return Err(self.past_deadline(None));
@@ -256,7 +271,12 @@ impl Transport {
 /// The failure of an answer that asked to wait `retry_after` before the request is sent again.
 fn asked_to_wait(outcome: reqwest::Result<Answer>, retry_after: Duration) -> Failure {
     let answer = outcome.expect("only an answer asks to wait");
-    Failure::RetryAfter { http_status: answer.status, retry_after, body: answer.body }
+    Failure::RetryAfter {
+        http_status: answer.status,
+        status_code: answer.status_code(),
+        retry_after,
+        body: answer.body,
+    }
 }
 
 /// The whole answer, or an error past `limit` bytes without reading the rest

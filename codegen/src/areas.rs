@@ -177,7 +177,7 @@ impl Areas {
     }
 }
 
-/// The cargo features of the areas, [`OTHER`]'s last: what the crate's
+/// The cargo features of the areas, `other` last: what the crate's
 /// `Cargo.toml` must declare, each, and `full` with all of them.
 pub fn features() -> Vec<&'static str> {
     every_area().map(|area| area.feature).collect()
@@ -382,5 +382,28 @@ mod tests {
         }
         let others: Vec<&String> = declared.keys().filter(|name| !features().contains(&name.as_str())).collect();
         assert_eq!(others, ["default", "full", "mock", "schemars"], "a feature that is not an area");
+    }
+
+    #[test]
+    fn every_area_generates_alone_with_its_operations_and_no_other() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/authing-management-v3.json"))
+                .unwrap();
+        let spec = crate::parse(&text).unwrap();
+        let every = crate::operation::operations(&spec).unwrap();
+        let mut generated = 0;
+        for feature in features() {
+            let areas = Areas::enabled(|f| f == feature);
+            let options = crate::Options { areas, ..crate::Options::default() };
+            let alone = crate::generate(&spec, options).unwrap_or_else(|e| panic!("the area `{feature}` alone: {e}"));
+            let expected: Vec<&str> =
+                every.iter().filter(|op| areas.has(&op.function)).map(|op| op.function.as_str()).collect();
+            assert!(!expected.is_empty(), "the area `{feature}` has no operation");
+            for function in &expected {
+                assert!(alone.client.contains(&format!("pub fn {function}(")), "`{feature}` lacks {function}");
+            }
+            generated += expected.len();
+        }
+        assert_eq!(generated, every.len(), "every operation is in exactly one area");
     }
 }

@@ -569,8 +569,12 @@ mod tests {
         assert!(said(Impact::Added, &["`fn list_users_again`", "POST /api/v3/list-users-again"]), "{all:#?}");
         assert!(said(Impact::Added, &["`fn create_thing`", "CreateThingRespDtoData>"]), "{all:#?}");
         assert!(said(Impact::Added, &["`struct CreateThingReqDto`"]), "{all:#?}");
-        // A new operation is one change, not one per setter; nothing else moved.
-        assert_eq!(changes.iter().filter(|c| !c.what.contains("Thing")).count(), 9, "{all:#?}");
+        // A new operation's area (its cargo feature) is named.
+        assert!(said(Impact::Added, &["fn list_users_again .feature", "users"]), "{all:#?}");
+        assert!(said(Impact::Added, &["fn create_thing .feature", "other"]), "{all:#?}");
+        // A new operation is one change, not one per setter, and its feature; nothing else moved.
+        let elsewhere = changes.iter().filter(|c| !c.what.contains("Thing") && !c.what.contains("create_thing"));
+        assert_eq!(elsewhere.count(), 10, "{all:#?}");
         let report = change_report("next", &imported.summary, true, &changes);
         assert!(report.contains("### Breaking") && report.contains("### Behaviour") && report.contains("### Added"));
         assert!(report.contains("breaking: the next release is a new minor version"), "{report}");
