@@ -42,8 +42,8 @@ const WINDOW: Duration = Duration::from_millis(100);
 const WINDOW_ANSWERS: u32 = 20;
 /// ... and after this long whatever it holds.
 const LONGEST_WINDOW: Duration = Duration::from_secs(1);
-/// A window this long without throttling (the client idle, or the server
-/// admitting all): the rate is forgotten.
+/// A window that began this long ago without throttling (the client idle
+/// meanwhile: windows of steady traffic last a second at most): the rate is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(10);
 /// How late a timer may wake a waiter: a turn taken that late still counts from when it was due.
 const TIMER_SLACK: Duration = Duration::from_millis(1);
