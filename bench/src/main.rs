@@ -127,6 +127,18 @@ impl Client {
     }
 }
 
+/// A wiremock server on 127.0.0.1 that hands out a token, for the runs that
+/// mount their own answers on it (`walk`, `throttled`).
+async fn token_server() -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    let token = json!({"statusCode": 200, "data": {"access_token": "bench-token", "expires_in": 7200}});
+    wiremock::Mock::given(wiremock::matchers::path("/api/v3/get-management-token"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(token))
+        .mount(&server)
+        .await;
+    server
+}
+
 fn sdk(url: &str) -> Result<ManagementClient> {
     Ok(ManagementClient::builder().access_key_id("bench").access_key_secret("bench").host(url).build()?)
 }

@@ -11,19 +11,14 @@ use anyhow::Result;
 use futures_util::StreamExt as _;
 use serde_json::json;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 /// Runs `writes` `create_role` calls, `concurrency` at once, against a
 /// server admitting `rate` a second (a token bucket of a tenth of a
 /// second's worth); prints the successes, the time against the ideal
 /// (`writes / rate`) and the requests sent per success.
 pub async fn run(writes: usize, rate: f64, concurrency: usize) -> Result<()> {
-    let server = MockServer::start().await;
-    let token = json!({"statusCode": 200, "data": {"access_token": "bench-token", "expires_in": 7200}});
-    Mock::given(path("/api/v3/get-management-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token))
-        .mount(&server)
-        .await;
+    let server = crate::token_server().await;
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
     let capacity = (rate / 10.0).max(1.0);

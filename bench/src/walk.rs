@@ -11,7 +11,7 @@ use authing::Paginated as _;
 use futures_util::TryStreamExt as _;
 use serde_json::{Value, json};
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 /// Walks a list of `items` users answered after `delay` per page, `concurrency`
 /// pages at once (the SDK's default when `None`); prints the time, the items
@@ -19,12 +19,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 pub async fn run(items: usize, delay: Duration, concurrency: Option<usize>) -> Result<()> {
     let default = concurrency.is_none();
     let concurrency = concurrency.unwrap_or(authing::DEFAULT_PAGE_CONCURRENCY);
-    let server = MockServer::start().await;
-    let token = json!({"statusCode": 200, "data": {"access_token": "bench-token", "expires_in": 7200}});
-    Mock::given(path("/api/v3/get-management-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token))
-        .mount(&server)
-        .await;
+    let server = crate::token_server().await;
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
     Mock::given(path("/api/v3/list-users"))
