@@ -195,11 +195,13 @@ macro_rules! awaitable {
             const ROUTE: (&'static str, &'static str) = ($method, $path);
             type Envelope = $envelope;
 
+            #[inline]
             fn prepare(self) -> $crate::Result<$crate::call::Prepared> {
                 $crate::call::Prepared::of($id, $function, self.into_request())
             }
 
             #[cfg(feature = "mock")]
+            #[inline]
             fn expected(self) -> $crate::Result<$crate::call::Prepared> {
                 $crate::call::Prepared::of($id, $function, self.into_expected())
             }
@@ -209,6 +211,7 @@ macro_rules! awaitable {
             type Output = $crate::Result<<$envelope as $crate::envelope::Envelope>::Data>;
             type IntoFuture = $crate::call::Call<<$envelope as $crate::envelope::Envelope>::Data>;
 
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 $crate::call::typed(self)
             }
@@ -216,6 +219,7 @@ macro_rules! awaitable {
 
         impl builder::$builder {
             /// Sends the request: the answer's typed `data`, as `.await` on the builder gives it.
+            #[inline]
             pub fn send(self) -> $crate::call::Call<<$envelope as $crate::envelope::Envelope>::Data> {
                 $crate::call::typed(self)
             }
@@ -223,12 +227,14 @@ macro_rules! awaitable {
             /// Sends the request, and gives the answer's `data` untyped, as
             /// JSON (the whole envelope when it has no `data`), with the same
             /// token, retries and envelope check: for an answer the typed call cannot read.
+            #[inline]
             pub fn send_untyped(self) -> $crate::call::Call<::serde_json::Value> {
                 $crate::call::untyped(self)
             }
 
             /// Sends the request, and gives the whole answer: HTTP status,
             /// headers and the typed envelope (see [`Response`]($crate::Response)).
+            #[inline]
             pub fn send_with_response(self) -> $crate::call::Call<$crate::call::Response<$envelope>> {
                 $crate::call::with_response(self)
             }

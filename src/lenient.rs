@@ -99,10 +99,12 @@ impl schemars::JsonSchema for Unrecognized {
 /// variant `Unknown(Unrecognized)`.
 ///
 /// One line per enum in the generated code; everything else is here, once.
+/// `#[inline]`: compiled only in a program that uses it (see `authing-codegen`'s `inline.rs`).
 macro_rules! open_enum {
     ($name:ident { $($variant:ident => $value:literal),* $(,)? }) => {
         impl $name {
             /// The value as Authing sends it.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $value,)*
@@ -111,18 +113,21 @@ macro_rules! open_enum {
             }
 
             /// True for a value this version of the SDK does not know.
+            #[inline]
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
             }
         }
 
         impl ::std::fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
         impl ::std::convert::From<&str> for $name {
+            #[inline]
             fn from(value: &str) -> Self {
                 match value {
                     $($value => Self::$variant,)*
@@ -132,6 +137,7 @@ macro_rules! open_enum {
         }
 
         impl ::std::convert::From<::std::string::String> for $name {
+            #[inline]
             fn from(value: ::std::string::String) -> Self {
                 match value.as_str() {
                     $($value => Self::$variant,)*
@@ -141,6 +147,7 @@ macro_rules! open_enum {
         }
 
         impl ::std::convert::From<&::std::string::String> for $name {
+            #[inline]
             fn from(value: &::std::string::String) -> Self {
                 Self::from(value.as_str())
             }
@@ -149,6 +156,7 @@ macro_rules! open_enum {
         impl ::std::str::FromStr for $name {
             type Err = ::std::convert::Infallible;
 
+            #[inline]
             fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
                 Ok(Self::from(value))
             }

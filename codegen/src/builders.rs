@@ -171,46 +171,89 @@ fn owned_builder_impl(imp: &mut ItemImpl) -> Result<(), String> {
             client.ty = parse_quote!(super::Client);
         } else if f.sig.ident == "send" {
             into_request(f).map_err(|why| format!("builder {name}: {why}"))?;
-        } else {
-            say_why_a_conversion_failed(f);
+        } else if f.sig.ident != "body_map" {
+            say_why_a_conversion_failed(f).map_err(|why| format!("builder {name}: {why}"))?;
         }
     }
     Ok(())
 }
 
-/// A setter's `map_err(|_| "conversion to `T` for x failed")` keeps the
-/// conversion's own error, which names the value (and, for an enum, the
-/// values it takes).
-fn say_why_a_conversion_failed(f: &mut syn::ImplItemFn) {
-    struct Closures(bool);
-    impl syn::visit_mut::VisitMut for Closures {
-        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-            syn::visit_mut::visit_expr_method_call_mut(self, call);
-            let Some(syn::Expr::Closure(closure)) = call.args.first() else { return };
-            if call.method != "map_err" || !matches!(closure.inputs.first(), Some(syn::Pat::Wild(_))) {
-                return;
-            }
-            let syn::Expr::MethodCall(to_string) = &*closure.body else {
-                let syn::Expr::Block(block) = &*closure.body else { return };
-                let Some(syn::Stmt::Expr(syn::Expr::MethodCall(to_string), None)) = block.block.stmts.last() else {
-                    return;
-                };
-                let what = to_string.receiver.clone();
-                call.args[0] = parse_quote!(|e| format!("{}: {e}", #what));
-                self.0 = true;
-                return;
-            };
-            let what = to_string.receiver.clone();
-            call.args[0] = parse_quote!(|e| format!("{}: {e}", #what));
-            self.0 = true;
-        }
-    }
-    let mut closures = Closures(false);
-    syn::visit_mut::VisitMut::visit_block_mut(&mut closures, &mut f.block);
-    if closures.0
-        && let Some(where_clause) = &mut f.sig.generics.where_clause
+/// A setter: `self.x = value.try_into()[.map(..)].map_err(|_| "conversion to `T` for x failed"...)`
+/// becomes `self.x = crate::body::convert(value, "conversion to `T` for x failed")[.map(..)]`,
+/// which keeps the conversion's own error (it names the value and, for an
+/// enum, the values it takes), and is one generic function for every setter
+/// rather than a closure and a `format!` each to compile.
+fn say_why_a_conversion_failed(f: &mut syn::ImplItemFn) -> Result<(), String> {
+    let Some(Stmt::Expr(syn::Expr::Assign(assign), Some(_))) = f.block.stmts.first_mut() else {
+        return Err(format!("setter {} does not start with `self.x = ...;`", f.sig.ident));
+    };
+    let converted = through_convert(&assign.right)
+        .ok_or_else(|| format!("setter {} does not convert with `value.try_into()...map_err(..)`", f.sig.ident))?;
+    *assign.right = converted;
+    // The conversion's error is shown now: a setter whose closure dropped it had no bound for it.
+    if let Some(where_clause) = &mut f.sig.generics.where_clause
+        && !where_clause.predicates.iter().any(|p| p.to_token_stream_string().contains("Error"))
     {
         where_clause.predicates.push(parse_quote!(V::Error: ::std::fmt::Display));
+    }
+    Ok(())
+}
+
+/// `value.try_into()[.map(..)].map_err(closure)` as `crate::body::convert(value, what)[.map(..)]`.
+fn through_convert(chain: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(map_err) = chain else { return None };
+    let Some(syn::Expr::Closure(closure)) = map_err.args.first() else { return None };
+    if map_err.method != "map_err" {
+        return None;
+    }
+    let what = what_failed(closure)?;
+    let mut maps = Vec::new();
+    let mut receiver = &*map_err.receiver;
+    while let syn::Expr::MethodCall(call) = receiver {
+        match call.method.to_string().as_str() {
+            "map" => maps.push(call.args.first()?.clone()),
+            "try_into"
+                if call.args.is_empty()
+                    && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("value")) =>
+            {
+                let mut converted: syn::Expr = parse_quote!(crate::body::convert(value, #what));
+                for map in maps.into_iter().rev() {
+                    converted = parse_quote!(#converted.map(#map));
+                }
+                return Some(converted);
+            }
+            _ => return None,
+        }
+        receiver = &call.receiver;
+    }
+    None
+}
+
+/// What progenitor's `map_err` closure says failed: `"conversion to `T` for x failed"`, from
+/// `|_| "..".to_string()` or from `|s| format!("..: {}", s)`.
+fn what_failed(closure: &syn::ExprClosure) -> Option<syn::Expr> {
+    let body = match &*closure.body {
+        syn::Expr::Block(block) => match block.block.stmts.last() {
+            Some(Stmt::Expr(expr, None)) => expr,
+            _ => return None,
+        },
+        other => other,
+    };
+    match body {
+        syn::Expr::MethodCall(to_string) if to_string.method == "to_string" => Some((*to_string.receiver).clone()),
+        syn::Expr::Macro(m) if m.mac.path.is_ident("format") => {
+            let format: syn::LitStr = m
+                .mac
+                .parse_body_with(|input: syn::parse::ParseStream| {
+                    let format: syn::LitStr = input.parse()?;
+                    input.parse::<proc_macro2::TokenStream>()?;
+                    Ok(format)
+                })
+                .ok()?;
+            let what = format.value().strip_suffix(": {}")?.to_string();
+            Some(parse_quote!(#what))
+        }
+        _ => None,
     }
 }
 
@@ -393,5 +436,9 @@ mod tests {
         assert!(client.contains("impl crate::ManagementClient"), "the operations are the client's methods");
         assert!(client.contains("pub(crate) fn into_request("), "send() is cut where the request is built");
         assert!(!client.contains("client.exec("), "nothing of progenitor's send is left");
+        // Every setter converts through the runtime's one function, naming what failed.
+        let flat: String = client.split_whitespace().collect();
+        assert_eq!(flat.matches("=crate::body::convert(value,\"conversionto`").count(), 2, "{client}");
+        assert!(flat.contains("crate::body::convert(value,\"conversionto`ThingDto`forbodyfailed\""), "{client}");
     }
 }

@@ -22,10 +22,10 @@ pub(crate) fn glue(envelopes: &BTreeMap<String, Envelope>, operations: &[Operati
             out,
             "impl crate::call::sealed::Sealed for types::{name} {{}} \
              impl crate::envelope::Envelope for types::{name} {{ type Data = {data_type}; const WHOLE: bool = {whole}; \
-             fn into_data(self) -> crate::Result<Self::Data> {{ \
+             #[inline] fn into_data(self) -> crate::Result<Self::Data> {{ \
              if self.status_code == crate::envelope::SUCCESS {{ Ok({data}) }} else {{ \
              Err(crate::envelope::failure(self.status_code, {message}, {api_code}, {request_id})) }} }} \
-             fn is_success(&self) -> bool {{ self.status_code == crate::envelope::SUCCESS }} }}"
+             #[inline] fn is_success(&self) -> bool {{ self.status_code == crate::envelope::SUCCESS }} }}"
         )
         .expect("writing to a String");
     }

@@ -14,6 +14,7 @@ mod builders;
 mod effect;
 mod emit;
 mod envelope;
+mod inline;
 mod lenient;
 mod locate;
 mod mock;
@@ -118,6 +119,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     if options.mock {
         mock::rewrite(&mut file, &operations)?;
     }
+    inline::rewrite(&mut file);
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));

@@ -218,7 +218,9 @@ fn setters(imp: &mut ItemImpl, required: &BTreeSet<String>) -> Result<(), String
             ));
         };
         let name = f.sig.ident.clone();
-        let message = format!("error converting supplied value for {name}: {{e}}");
+        // typify's words; the conversion (one generic function of the runtime
+        // for every setter) adds its own error.
+        let what = format!("error converting supplied value for {name}");
         let (optional, inner) = match single_argument(&target, "Option") {
             Some(inner) => (true, inner.clone()),
             None => (false, target.clone()),
@@ -234,30 +236,21 @@ fn setters(imp: &mut ItemImpl, required: &BTreeSet<String>) -> Result<(), String
                     T::Item: ::std::convert::TryInto<#item>,
                     <T::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display,
                 {
-                    self.#name = value
-                        .into_iter()
-                        .map(::std::convert::TryInto::try_into)
-                        .collect::<::std::result::Result<::std::vec::Vec<#item>, _>>()
-                        #wrap
-                        .map_err(|e| format!(#message));
+                    self.#name = crate::body::collect(value, #what) #wrap;
                     self
                 }
             },
-            None if optional => parse_quote! {
+            None => parse_quote! {
                 #(#attrs)*
                 pub fn #name<T>(mut self, value: T) -> Self
                 where
                     T: ::std::convert::TryInto<#inner>,
                     T::Error: ::std::fmt::Display,
                 {
-                    self.#name = value.try_into().map(::std::option::Option::Some).map_err(|e| format!(#message));
+                    self.#name = crate::body::convert(value, #what) #wrap;
                     self
                 }
             },
-            None => {
-                f.attrs = attrs;
-                continue;
-            }
         };
     }
     Ok(())
@@ -364,6 +357,9 @@ mod tests {
             code.contains("T : :: std :: convert :: TryInto < String >"),
             "the optional setter takes the value: {code}"
         );
+        // Required or not, each setter converts through the runtime's one function.
+        assert_eq!(code.matches("crate :: body :: convert (value").count(), 2, "{code}");
+        assert!(!code.contains("map_err"), "{code}");
     }
 
     #[test]
