@@ -79,6 +79,7 @@ impl ManagementClient {
         &self.api
     }
 
+    #[cfg(feature = "events")]
     pub(crate) fn session(&self) -> &crate::session::Session {
         &self.api.inner
     }

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::client::ManagementClient;
 use crate::error::{Error, Result};
+#[cfg(feature = "events")]
 use crate::events::{DEFAULT_EVENT_HOST, EventSettings, SubscriptionPolicy};
 use crate::retry::RetryPolicy;
 use crate::session::Session;
@@ -92,7 +93,9 @@ pub struct ManagementClientBuilder {
     max_in_flight: usize,
     max_requests_per_second: Option<u32>,
     max_response_bytes: usize,
+    #[cfg(feature = "events")]
     event_host: String,
+    #[cfg(feature = "events")]
     subscription: SubscriptionPolicy,
     /// A variable of the environment that [`from_env`](Self::from_env) could not read: `build()` reports it.
     unreadable: Option<String>,
@@ -100,7 +103,8 @@ pub struct ManagementClientBuilder {
 
 impl std::fmt::Debug for ManagementClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManagementClientBuilder")
+        let mut debug = f.debug_struct("ManagementClientBuilder");
+        debug
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &"<redacted>")
             .field("host", &self.host)
@@ -112,10 +116,10 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("retry", &self.retry)
             .field("max_in_flight", &self.max_in_flight)
             .field("max_requests_per_second", &self.max_requests_per_second)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("event_host", &self.event_host)
-            .field("subscription", &self.subscription)
-            .finish()
+            .field("max_response_bytes", &self.max_response_bytes);
+        #[cfg(feature = "events")]
+        debug.field("event_host", &self.event_host).field("subscription", &self.subscription);
+        debug.finish()
     }
 }
 
@@ -134,7 +138,9 @@ impl Default for ManagementClientBuilder {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             max_requests_per_second: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            #[cfg(feature = "events")]
             event_host: DEFAULT_EVENT_HOST.to_string(),
+            #[cfg(feature = "events")]
             subscription: SubscriptionPolicy::default(),
             unreadable: None,
         }
@@ -266,6 +272,7 @@ impl ManagementClientBuilder {
     /// The host of Authing's event service, for
     /// [`subscribe`](ManagementClient::subscribe): [`DEFAULT_EVENT_HOST`]
     /// unless set; a private deployment's, such as `wss://events.example.com`.
+    #[cfg(feature = "events")]
     pub fn event_host(mut self, event_host: impl Into<String>) -> Self {
         self.event_host = event_host.into();
         self
@@ -273,6 +280,7 @@ impl ManagementClientBuilder {
 
     /// How event subscriptions keep their connection alive and replace it;
     /// [`SubscriptionPolicy::default`] unless set.
+    #[cfg(feature = "events")]
     pub fn subscription_policy(mut self, policy: SubscriptionPolicy) -> Self {
         self.subscription = policy;
         self
@@ -314,12 +322,15 @@ impl ManagementClientBuilder {
         let mut headers = HeaderMap::new();
         headers.insert("x-authing-lang", HeaderValue::from_static(self.lang.as_str()));
         headers.insert("x-authing-sdk-version", HeaderValue::from_static(SDK_VERSION));
+        let tls = crate::tls::client_config(!self.use_unverified_ssl, crate::tls::HTTP_ALPN)
+            .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?;
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(SDK_VERSION.replace(':', "/"))
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
-            .tls_danger_accept_invalid_certs(self.use_unverified_ssl)
+            // The crate's own configuration, with the crypto its features choose.
+            .tls_backend_preconfigured(tls)
             // No operation redirects; following one could hand the access key
             // secret, the token or Authing's headers to another host.
             .redirect(reqwest::redirect::Policy::none())
@@ -334,6 +345,7 @@ impl ManagementClientBuilder {
             );
         }
 
+        #[cfg(feature = "events")]
         let events = EventSettings::new(
             &self.event_host,
             &self.access_key_id,
@@ -357,6 +369,7 @@ impl ManagementClientBuilder {
                 self.token_refresh_margin,
                 transport.clone(),
             ),
+            #[cfg(feature = "events")]
             events,
             transport,
             lang: self.lang,

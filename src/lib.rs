@@ -77,8 +77,17 @@
 //!
 //! # Events
 //!
-//! [`ManagementClient::subscribe`] is a [`Subscription`]: a stream of [`Event`]s that
-//! reconnects by itself; [`ManagementClient::publish_event`] publishes one.
+//! [`ManagementClient::subscribe`] (the feature `events`) is a [`Subscription`]: a stream of
+//! [`Event`]s that reconnects by itself; [`ManagementClient::publish_event`] publishes one.
+//!
+//! # Features
+//!
+//! The default features compile everything: `full` (every area of the API), `events` and
+//! `aws-lc-rs`. With `default-features = false`, name the areas whose operations you call
+//! (`users`, `roles`, ...: [`operations`] names each operation's), rustls's cryptography
+//! (`ring`, which needs no cmake and builds faster, or `aws-lc-rs`), and `events` to
+//! subscribe; a method whose area is off is not there. `mock` adds [`mock::MockAuthing`] and
+//! `schemars` a `JsonSchema` derive on every type.
 //!
 //! # Testing code that uses it
 //!
@@ -124,6 +133,7 @@ mod redact;
 mod retry;
 mod session;
 mod span;
+mod tls;
 mod token;
 mod transport;
 
@@ -135,6 +145,7 @@ pub use config::{
 };
 pub use envelope::Envelope;
 pub use error::{Error, ResponseBody, Result, TimeLimit, TransportError};
+#[cfg(feature = "events")]
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 

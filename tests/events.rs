@@ -2,6 +2,9 @@
 //! each test (the header, delivery in order, healing after drops and
 //! silence, refused upgrades, closing), and the publish request's exact body.
 
+// Subscriptions are the feature `events` (a default one).
+#![cfg(feature = "events")]
+
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

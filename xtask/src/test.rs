@@ -25,8 +25,9 @@ pub async fn run(root: &Path) -> Result<()> {
     clock.time("formatting", step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])).await?;
     let lints = ["clippy", "--workspace", FEATURES, "--all-targets", "--", "-D", "warnings"];
     clock.time("lints", step(root, "lints", &lints, &[])).await?;
-    // Only some areas: codegen's tests generate each alone; two sets are compiled, one with the mock.
-    for features in ["users", "users,roles,mock"] {
+    // Only some areas: codegen's tests generate each alone; two sets are compiled, one with the
+    // mock, each with one of the two TLS crypto providers.
+    for features in ["users,ring", "users,roles,mock,aws-lc-rs"] {
         let areas = ["check", "-p", "authing", "--lib", "--no-default-features", "--features", features];
         clock.time("areas", step(root, "areas", &areas, &[])).await?;
     }
