@@ -102,3 +102,15 @@ impl ServerCertVerifier for AnyCertificate {
         self.0.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_offers_http2_then_http1_and_a_websocket_nothing_but_its_upgrade() {
+        for verify in [true, false] {
+            let http = super::client_config(verify, super::HTTP_ALPN).unwrap();
+            assert_eq!(http.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+            assert!(super::client_config(verify, &[]).unwrap().alpn_protocols.is_empty());
+        }
+    }
+}
