@@ -47,7 +47,7 @@ impl EventSettings {
 impl ManagementClient {
     /// Subscribes to the events of `event_code` (such as
     /// `authing.user.created`, or a custom event's code): a
-    /// [`Stream`](futures_util::Stream) of [`Event`]s that reconnects for as
+    /// [`Stream`](futures_util::Stream) of [`Event`](crate::Event)s that reconnects for as
     /// long as it is held, with the backoff and keepalive of the client's
     /// [`SubscriptionPolicy`].
     ///
