@@ -745,21 +745,6 @@ async fn a_cursor_walk_that_ends_before_its_total_says_so() {
 }
 
 #[tokio::test]
-async fn pages_asked_for_ahead_survive_a_consumer_away_for_longer_than_the_timeout() {
-    let server = user_list(UserList::default()).await;
-    let client = builder(server.uri()).timeout(std::time::Duration::from_secs(10)).build().unwrap();
-    let mut pages = std::pin::pin!(client.list_users().pages());
-    pages.try_next().await.unwrap();
-    pages.try_next().await.unwrap();
-
-    // Busy with page 2 for a minute, pages 3 to 5 asked for meanwhile.
-    travel(std::time::Duration::from_secs(60)).await;
-    let rest: Vec<_> = pages.try_collect().await.unwrap();
-
-    assert_eq!(rest.iter().map(|page| page.items.len()).sum::<usize>(), 137);
-}
-
-#[tokio::test]
 async fn a_place_in_another_list_is_refused_by_a_resumed_walk() {
     let server = user_list(UserList::default()).await;
     let client = client(&server);

@@ -220,7 +220,7 @@ impl<T: Serialize + Send + 'static> Pages<T> {
     fn new<O, Fetch>(request: O, start: Start, fetch: Fetch) -> Self
     where
         O: Paginated,
-        Fetch: Fn(O) -> walk::Fetching<'static, T> + Send + Sync + 'static,
+        Fetch: Fn(O) -> walk::Fetching<T> + Send + Sync + 'static,
     {
         let begin = move |concurrency| -> BoxStream<Result<Page<T>>> {
             let (at, size, seen) = match start {
@@ -248,7 +248,7 @@ impl<T: Serialize + Send + 'static> Pages<T> {
                 By::Number => size.clamp(1, MAX_PAGE_SIZE),
                 By::Index | By::Scroll => size.max(1),
             };
-            let fetch: FetchPage<'static, T> = Box::new(move |at, size| fetch(request.clone().for_page(at, size)));
+            let fetch: FetchPage<T> = Box::new(move |at, size| fetch(request.clone().for_page(at, size)));
             Box::pin(Walk::new(O::ID, O::BY, fetch, (at, size, seen), concurrency).into_stream())
         };
         let span = tracing::info_span!("authing.pages", authing.operation = O::ID, authing.pages.by = ?O::BY);
@@ -259,12 +259,11 @@ impl<T: Serialize + Send + 'static> Pages<T> {
     /// once the first has said how many items there are:
     /// [`DEFAULT_PAGE_CONCURRENCY`] unless set; `1` fetches one page after
     /// the other. Pages are yielded in order whatever it is, and at most this
-    /// many are held ahead of the consumer. A page asked for ahead is read
-    /// only while the stream is polled, and holds a place under the client's
-    /// `max_in_flight` until then: keep that above this plus the calls made
-    /// for each item. One that timed out while the consumer was away is asked
-    /// for again, once. Lists walked by cursor are fetched one page at a
-    /// time. Set before the first poll; later it changes nothing.
+    /// many are held ahead of the consumer. A page asked for ahead is fetched
+    /// in a task of its own, holding a place under the client's
+    /// `max_in_flight` only while its request is on the wire, whether the
+    /// stream is polled or not. Lists walked by cursor are fetched one page
+    /// at a time. Set before the first poll; later it changes nothing.
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.concurrency = pages.max(1);
         self

@@ -5,7 +5,12 @@
 //!   said how many items there are, then for up to `concurrency` pages at
 //!   once, never past the latest total, and yields them strictly in order.
 //!   Only the pages asked for are held: at most `concurrency` ahead of the
-//!   consumer, and none is fetched while the consumer does not poll.
+//!   consumer, and none is asked for while the consumer does not poll.
+//! - Each page asked for is fetched in a task of its own, so that it ends
+//!   (and gives back its place among the client's `max_in_flight`) whether
+//!   the consumer polls or not: a paused walk holds answers in memory, never
+//!   places on the wire another call needs, and no page is fetched twice.
+//!   Dropping the walk, or a page dropped unread, aborts its task.
 //! - A page shorter than asked before the total is reached means the server
 //!   gives fewer items per page than asked: the walk goes on with pages of
 //!   that length, from the next item (pages asked ahead at the old size are
@@ -29,38 +34,58 @@ use std::pin::Pin;
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesOrdered;
 use serde::Serialize;
-use tokio::time::Instant;
 
 use super::{At, By, Next, Page, Resume, Split};
 use crate::error::{Error, Result};
 
 /// The future of one page's answer.
-pub(crate) type Fetching<'a, T> = Pin<Box<dyn Future<Output = Result<Split<T>>> + Send + 'a>>;
+pub(crate) type Fetching<T> = Pin<Box<dyn Future<Output = Result<Split<T>>> + Send + 'static>>;
 /// Asks for the page at a position, of a size.
-pub(crate) type FetchPage<'a, T> = Box<dyn Fn(&At, i64) -> Fetching<'a, T> + Send + 'a>;
-/// A page asked for: its answer to come, with what was asked.
-type Asked<'a, T> = Pin<Box<dyn Future<Output = (Ask, Result<Split<T>>)> + Send + 'a>>;
+pub(crate) type FetchPage<T> = Box<dyn Fn(&At, i64) -> Fetching<T> + Send + 'static>;
+/// A page asked for: where, and its answer to come.
+type Asked<T> = Pin<Box<dyn Future<Output = (At, Result<Split<T>>)> + Send + 'static>>;
 
-/// What a page was asked for with.
-struct Ask {
-    at: At,
-    /// When it was asked for.
-    since: Instant,
-    /// Whether it is asked for the second time.
-    again: bool,
+/// A page's fetch in a task of its own, aborted when dropped unread.
+struct Background<T>(tokio::task::JoinHandle<Result<Split<T>>>);
+
+impl<T: Send + 'static> Background<T> {
+    fn spawn(fetching: Fetching<T>) -> Self {
+        Background(tokio::spawn(fetching))
+    }
 }
 
-pub(crate) struct Walk<'a, T> {
+impl<T> Future for Background<T> {
+    type Output = Result<Split<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|ended| match ended {
+            Ok(answer) => answer,
+            Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
+            // Only a runtime shutting down cancels it: the walk cannot go on.
+            Err(stopped) => {
+                Err(Error::InvalidRequest(format!("the page's task was stopped before it ended ({stopped})")))
+            }
+        })
+    }
+}
+
+impl<T> Drop for Background<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+pub(crate) struct Walk<T> {
     operation: &'static str,
     by: By,
-    fetch: FetchPage<'a, T>,
+    fetch: FetchPage<T>,
     /// Pages of a list walked by page number asked for at once, once the total is known.
     concurrency: usize,
     size: i64,
     /// The next page to ask for; `None` until a cursor walk's page gives one.
     next: Option<At>,
     /// The pages asked for and not yet yielded, in order.
-    asked: FuturesOrdered<Asked<'a, T>>,
+    asked: FuturesOrdered<Asked<T>>,
     /// Items yielded, those before a resumed walk's start included.
     seen: i64,
     /// The latest total the server gave.
@@ -74,20 +99,15 @@ pub(crate) struct Walk<'a, T> {
     yielded: i64,
     /// The error to yield after the page just yielded, ending the walk.
     ending: Option<Error>,
-    /// When the consumer was last handed a page, until it polls again.
-    handed_over: Option<Instant>,
-    /// When the consumer's last absence began: a page asked for before it
-    /// was not polled meanwhile, so its timeout may be the consumer's doing.
-    away_since: Option<Instant>,
     done: bool,
 }
 
-impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
+impl<T: Serialize + Send + 'static> Walk<T> {
     /// A walk from `start`, of pages of `size` items, `seen` items before it.
     pub(crate) fn new(
         operation: &'static str,
         by: By,
-        fetch: FetchPage<'a, T>,
+        fetch: FetchPage<T>,
         (start, size, seen): (At, i64, i64),
         concurrency: usize,
     ) -> Self {
@@ -105,14 +125,12 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             previous: None,
             yielded: 0,
             ending: None,
-            handed_over: None,
-            away_since: None,
             done: false,
         }
     }
 
     /// The walk as a stream of pages.
-    pub(crate) fn into_stream(self) -> impl futures_util::Stream<Item = Result<Page<T>>> + Send + 'a {
+    pub(crate) fn into_stream(self) -> impl futures_util::Stream<Item = Result<Page<T>>> + Send + 'static {
         futures_util::stream::unfold(self, Walk::step)
     }
 
@@ -121,15 +139,12 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             self.done = true;
             return Some((Err(error), self));
         }
-        if let Some(handed_over) = self.handed_over.take() {
-            self.away_since = Some(handed_over);
-        }
         loop {
             if self.done {
                 return None;
             }
             self.ask();
-            let Some((ask, answer)) = self.asked.next().await else {
+            let Some((at, answer)) = self.asked.next().await else {
                 // Nothing left to ask for.
                 let short = self.short_of_total();
                 let walk = self.end();
@@ -137,18 +152,8 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             };
             let Split { items, total_count, next } = match answer {
                 Ok(split) => split,
-                // A page asked for ahead is only read while the consumer
-                // polls: one that timed out while it was away is asked again, once.
-                Err(Error::Timeout { .. }) if !ask.again && self.away_since.is_some_and(|away| ask.since <= away) => {
-                    tracing::debug!(operation = self.operation, page = ?ask.at, "a page asked for ahead timed out while the consumer was away; asking again");
-                    let fetching = (self.fetch)(&ask.at, self.size);
-                    let again = Ask { at: ask.at, since: Instant::now(), again: true };
-                    self.asked.push_front(Box::pin(async move { (again, fetching.await) }));
-                    continue;
-                }
                 Err(error) => return Some((Err(error), self.end())),
             };
-            let at = ask.at;
             if total_count.is_some() {
                 self.total = total_count;
             }
@@ -219,7 +224,6 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
                 }
             }
             let resume = self.resume();
-            self.handed_over = Some(Instant::now());
             return Some((Ok(Page { number, items, total_count, next: resume }), self));
         }
     }
@@ -244,9 +248,8 @@ impl<'a, T: Serialize + Send + 'a> Walk<'a, T> {
             if let At::Number(number) = &at {
                 self.next = number.checked_add(1).map(At::Number);
             }
-            let fetching = (self.fetch)(&at, self.size);
-            let ask = Ask { at, since: Instant::now(), again: false };
-            self.asked.push_back(Box::pin(async move { (ask, fetching.await) }));
+            let answer = Background::spawn((self.fetch)(&at, self.size));
+            self.asked.push_back(Box::pin(async move { (at, answer.await) }));
         }
     }
 
@@ -326,7 +329,7 @@ mod tests {
         fail: Option<i64>,
         delay: fn(i64) -> Duration,
         asked: Arc<Mutex<Vec<i64>>>,
-    ) -> FetchPage<'static, i64> {
+    ) -> FetchPage<i64> {
         Box::new(move |at, size| {
             let At::Number(page) = *at else { panic!("asked for {at:?}") };
             asked.lock().unwrap().push(page);
@@ -340,7 +343,7 @@ mod tests {
         })
     }
 
-    fn walk(fetch: FetchPage<'static, i64>, concurrency: usize) -> Walk<'static, i64> {
+    fn walk(fetch: FetchPage<i64>, concurrency: usize) -> Walk<i64> {
         Walk::new("listNumbers", By::Number, fetch, (At::Number(1), SIZE, 0), concurrency)
     }
 
@@ -389,19 +392,17 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_page_asked_for_ahead_that_timed_out_while_the_consumer_was_away_is_asked_again() {
+    async fn pages_asked_for_ahead_end_while_the_consumer_is_away_each_asked_for_once() {
         let asked = Arc::new(Mutex::new(Vec::new()));
-        let recorded = asked.clone();
-        // As the HTTP client does: an answer read more than 10 s after it was asked for is a timeout.
-        let fetch: FetchPage<'static, i64> = Box::new(move |at, size| {
+        let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (recorded, counted) = (asked.clone(), ended.clone());
+        let fetch: FetchPage<i64> = Box::new(move |at, size| {
             let At::Number(page) = *at else { panic!("asked for {at:?}") };
             recorded.lock().unwrap().push(page);
-            let since = Instant::now();
+            let counted = counted.clone();
             Box::pin(async move {
                 tokio::time::sleep(Duration::from_millis(30)).await;
-                if since.elapsed() > Duration::from_secs(10) {
-                    return Err(timeout());
-                }
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(Split::numbered(((page - 1) * size..(page * size).min(100)).collect(), Some(100)))
             })
         });
@@ -409,21 +410,39 @@ mod tests {
         pages.next().await.unwrap().unwrap();
         pages.next().await.unwrap().unwrap();
 
-        // Busy elsewhere for a minute, with pages 3 to 5 asked for.
+        // Busy elsewhere for a minute, with pages 3 to 5 asked for: they end meanwhile.
         tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(ended.load(std::sync::atomic::Ordering::SeqCst), 5, "pages 1 to 5 ended, unpolled");
         let rest: Vec<_> = pages.collect().await;
 
         assert!(rest.iter().all(Result::is_ok), "{rest:?}");
         assert_eq!(rest.len(), 8);
-        let asked = asked.lock().unwrap().clone();
-        for page in 3..=5 {
-            assert_eq!(asked.iter().filter(|p| **p == page).count(), 2, "page {page} asked for again once: {asked:?}");
-        }
+        let mut asked = asked.lock().unwrap().clone();
+        asked.sort_unstable();
+        assert_eq!(asked, (1..=10).collect::<Vec<_>>(), "each page asked for once");
     }
 
-    /// A request's timeout, as the HTTP client reports it.
-    fn timeout() -> Error {
-        Error::Timeout { limit: crate::TimeLimit::Request(Duration::from_secs(10)), source: None }
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_dropped_stops_the_pages_it_asked_for_ahead() {
+        let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = ended.clone();
+        let fetch: FetchPage<i64> = Box::new(move |at, size| {
+            let At::Number(page) = *at else { panic!("asked for {at:?}") };
+            let counted = counted.clone();
+            Box::pin(async move {
+                // Page 1 at once, the others after a second.
+                tokio::time::sleep(Duration::from_secs(u64::from(page > 1))).await;
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(Split::numbered(((page - 1) * size..(page * size).min(100)).collect(), Some(100)))
+            })
+        });
+        let mut pages = Box::pin(walk(fetch, 4).into_stream());
+        pages.next().await.unwrap().unwrap();
+        // Pages 2 to 5 are asked for as page 2 is awaited.
+        let _ = tokio::time::timeout(Duration::from_millis(10), pages.next()).await;
+        drop(pages);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(ended.load(std::sync::atomic::Ordering::SeqCst), 1, "only page 1 ended");
     }
 
     #[test]
