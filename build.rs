@@ -30,13 +30,25 @@ fn main() {
         // Only the operations of the areas enabled, and the types they reach.
         areas: authing_codegen::Areas::enabled(feature),
     };
-    if options.areas.is_empty() {
-        eprintln!(
-            "error: no area of the API is enabled: with `default-features = false`, name the areas whose \
-             operations you call (`features = [\"users\", \"roles\"]`), or `full`; the areas are {}",
-            authing_codegen::features().join(", ")
+    // Both choices `default-features = false` leaves to the user, named in one error.
+    let no_crypto = !feature("aws-lc-rs") && !feature("ring");
+    if options.areas.is_empty() || no_crypto {
+        let mut missing = Vec::new();
+        if options.areas.is_empty() {
+            missing.push(format!(
+                "the areas whose operations you call, or `full` (the areas are {})",
+                authing_codegen::features().join(", ")
+            ));
+        }
+        if no_crypto {
+            missing.push("rustls's cryptography, `ring` or `aws-lc-rs`".to_string());
+        }
+        println!(
+            "cargo::error=with `default-features = false`, authing's features must name {}: for example \
+             `features = [\"users\", \"roles\", \"ring\"]`",
+            missing.join(", and ")
         );
-        std::process::exit(1);
+        return;
     }
     if let Err(cause) = generate(Path::new(SPEC), &out_dir, options) {
         eprintln!("error: {SPEC}: {cause}");

@@ -79,7 +79,7 @@ impl ManagementClient {
         &self.api
     }
 
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     pub(crate) fn session(&self) -> &crate::session::Session {
         &self.api.inner
     }

@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::client::ManagementClient;
 use crate::error::{Error, Result};
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 use crate::events::{DEFAULT_EVENT_HOST, EventSettings, SubscriptionPolicy};
 use crate::retry::RetryPolicy;
 use crate::session::Session;
@@ -93,9 +93,9 @@ pub struct ManagementClientBuilder {
     max_in_flight: usize,
     max_requests_per_second: Option<u32>,
     max_response_bytes: usize,
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     event_host: String,
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     subscription: SubscriptionPolicy,
     /// A variable of the environment that [`from_env`](Self::from_env) could not read: `build()` reports it.
     unreadable: Option<String>,
@@ -117,7 +117,7 @@ impl std::fmt::Debug for ManagementClientBuilder {
             .field("max_in_flight", &self.max_in_flight)
             .field("max_requests_per_second", &self.max_requests_per_second)
             .field("max_response_bytes", &self.max_response_bytes);
-        #[cfg(feature = "events")]
+        #[cfg(feature = "subscriptions")]
         debug.field("event_host", &self.event_host).field("subscription", &self.subscription);
         debug.finish()
     }
@@ -138,9 +138,9 @@ impl Default for ManagementClientBuilder {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             max_requests_per_second: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            #[cfg(feature = "events")]
+            #[cfg(feature = "subscriptions")]
             event_host: DEFAULT_EVENT_HOST.to_string(),
-            #[cfg(feature = "events")]
+            #[cfg(feature = "subscriptions")]
             subscription: SubscriptionPolicy::default(),
             unreadable: None,
         }
@@ -272,7 +272,7 @@ impl ManagementClientBuilder {
     /// The host of Authing's event service, for
     /// [`subscribe`](ManagementClient::subscribe): [`DEFAULT_EVENT_HOST`]
     /// unless set; a private deployment's, such as `wss://events.example.com`.
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     pub fn event_host(mut self, event_host: impl Into<String>) -> Self {
         self.event_host = event_host.into();
         self
@@ -280,7 +280,7 @@ impl ManagementClientBuilder {
 
     /// How event subscriptions keep their connection alive and replace it;
     /// [`SubscriptionPolicy::default`] unless set.
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     pub fn subscription_policy(mut self, policy: SubscriptionPolicy) -> Self {
         self.subscription = policy;
         self
@@ -345,7 +345,7 @@ impl ManagementClientBuilder {
             );
         }
 
-        #[cfg(feature = "events")]
+        #[cfg(feature = "subscriptions")]
         let events = EventSettings::new(
             &self.event_host,
             &self.access_key_id,
@@ -369,7 +369,7 @@ impl ManagementClientBuilder {
                 self.token_refresh_margin,
                 transport.clone(),
             ),
-            #[cfg(feature = "events")]
+            #[cfg(feature = "subscriptions")]
             events,
             transport,
             lang: self.lang,

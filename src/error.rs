@@ -119,10 +119,12 @@ pub enum Error {
         total: i64,
     },
 
-    /// An event subscription could not connect: the event host is
-    /// unreachable or refused the upgrade (HTTP 401 or 403: a wrong access
-    /// key). An item of the [`Subscription`](crate::Subscription), which
-    /// goes on reconnecting after it.
+    /// An event subscription could not connect, or the server closed it:
+    /// the event host is unreachable, refused the upgrade (HTTP 401 or 403:
+    /// a wrong access key), or sent a close frame (`close_code` 4001, for
+    /// example, for an event code it does not take). An item of the
+    /// [`Subscription`](crate::Subscription), which goes on reconnecting
+    /// after it, waiting longer after each refusal.
     #[error("event subscription to {event_code}: {reason}")]
     #[non_exhaustive]
     Subscription {
@@ -130,7 +132,9 @@ pub enum Error {
         event_code: String,
         /// The HTTP status of a refused upgrade.
         http_status: Option<u16>,
-        /// What happened.
+        /// The code of the server's close frame, when it closed the connection with one.
+        close_code: Option<u16>,
+        /// What happened: for a close frame, its code and reason.
         reason: String,
     },
 
@@ -300,10 +304,20 @@ impl Error {
             }
             Error::Api { status_code, .. } => PASSING.contains(status_code),
             Error::UnexpectedStatus { http_status, .. } => PASSING.contains(&i64::from(*http_status)),
-            Error::Subscription { http_status, .. } => http_status.is_none_or(|s| PASSING.contains(&i64::from(s))),
+            Error::Subscription { http_status, close_code, .. } => {
+                http_status.is_none_or(|s| PASSING.contains(&i64::from(s))) && !close_code.is_some_and(close_refuses)
+            }
             _ => false,
         }
     }
+}
+
+/// Whether a WebSocket close code refuses the subscription itself, rather
+/// than ending one connection: 1008 (policy violation) and the application's
+/// own 4000-4999 (Authing's event server closes with 4001 for an event code it
+/// does not take). A subscription waits longer after each, as after a refused upgrade.
+pub(crate) fn close_refuses(code: u16) -> bool {
+    code == 1008 || (4000..5000).contains(&code)
 }
 
 /// The body of an answer that could not be read as expected, kept whole.

@@ -77,15 +77,15 @@
 //!
 //! # Events
 //!
-//! [`ManagementClient::subscribe`] (the feature `events`) is a [`Subscription`]: a stream of
+//! [`ManagementClient::subscribe`] (the feature `subscriptions`) is a [`Subscription`]: a stream of
 //! [`Event`]s that reconnects by itself; [`ManagementClient::publish_event`] publishes one.
 //!
 //! # Features
 //!
-//! The default features compile everything: `full` (every area of the API), `events` and
-//! `aws-lc-rs`. With `default-features = false`, name the areas whose operations you call
+//! The default features compile everything: `full` (every area of the API's operations),
+//! `subscriptions` (event subscriptions) and `aws-lc-rs`. With `default-features = false`, name the areas whose operations you call
 //! (`users`, `roles`, ...: [`operations`] names each operation's), rustls's cryptography
-//! (`ring`, which needs no cmake and builds faster, or `aws-lc-rs`), and `events` to
+//! (`ring`, which needs no cmake and builds faster, or `aws-lc-rs`), and `subscriptions` to
 //! subscribe; a method whose area is off is not there. `mock` adds [`mock::MockAuthing`] and
 //! `schemars` a `JsonSchema` derive on every type.
 //!
@@ -145,7 +145,7 @@ pub use config::{
 };
 pub use envelope::Envelope;
 pub use error::{Error, ResponseBody, Result, TimeLimit, TransportError};
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 pub use events::{DEFAULT_EVENT_HOST, Event, EventMessage, Subscription, SubscriptionPolicy};
 pub use generated::{builder, types};
 

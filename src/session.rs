@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Lang;
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 use crate::events::EventSettings;
 use crate::token::TokenCache;
 use crate::transport::Transport;
@@ -15,7 +15,7 @@ use crate::transport::Transport;
 pub(crate) struct Session {
     pub(crate) tokens: TokenCache,
     pub(crate) transport: Arc<Transport>,
-    #[cfg(feature = "events")]
+    #[cfg(feature = "subscriptions")]
     pub(crate) events: EventSettings,
     pub(crate) lang: Lang,
     pub(crate) timeout: Duration,

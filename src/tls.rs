@@ -6,6 +6,7 @@
 //! (a default feature) or `ring` (no C toolchain beyond a C compiler, and a
 //! faster first build), unless the program installed a process-wide default
 //! (`CryptoProvider::install_default`), which is used instead, as reqwest does.
+//! `build.rs` refuses a build with neither feature.
 
 use std::sync::Arc;
 
@@ -14,12 +15,6 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use rustls_platform_verifier::BuilderVerifierExt as _;
-
-#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
-compile_error!(
-    "authing needs rustls's cryptography: enable the feature `aws-lc-rs` (a default feature) or `ring` \
-     (with `default-features = false`, for example `features = [\"users\", \"ring\"]`)"
-);
 
 /// HTTP/2 first, then HTTP/1.1, as reqwest asks for them when it makes the configuration itself.
 pub(crate) const HTTP_ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
@@ -52,15 +47,13 @@ fn chosen() -> CryptoProvider {
     rustls::crypto::aws_lc_rs::default_provider()
 }
 
+/// rustls (from 0.23.48) deprecates ring's provider for its lack of a
+/// post-quantum key exchange; it is still the one that builds without cmake,
+/// which is what the feature is for, and the README says what it lacks.
 #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+#[allow(deprecated)]
 fn chosen() -> CryptoProvider {
     rustls::crypto::ring::default_provider()
-}
-
-/// Refused by the `compile_error!` above; this keeps it the only error.
-#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
-fn chosen() -> CryptoProvider {
-    unreachable!()
 }
 
 /// Accepts any certificate, still checking that the handshake is signed by

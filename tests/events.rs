@@ -2,8 +2,8 @@
 //! each test (the header, delivery in order, healing after drops and
 //! silence, refused upgrades, closing), and the publish request's exact body.
 
-// Subscriptions are the feature `events` (a default one).
-#![cfg(feature = "events")]
+// Subscriptions are the feature `subscriptions` (a default one).
+#![cfg(feature = "subscriptions")]
 
 mod common;
 
@@ -19,6 +19,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
@@ -34,6 +36,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 struct Handshake {
     target: String,
     authorization: Option<String>,
+    /// When it came, on tokio's clock.
+    at: tokio::time::Instant,
 }
 
 /// What the server does with its n-th connection (from 1).
@@ -67,6 +71,7 @@ impl EventServer {
                         seen.lock().unwrap().push(Handshake {
                             target: request.uri().to_string(),
                             authorization: request.headers().get("authorization").map(|v| v.to_str().unwrap().into()),
+                            at: tokio::time::Instant::now(),
                         });
                         match refuse(n) {
                             Some(status) => {
@@ -128,6 +133,17 @@ fn go_silent() -> Session {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_secs(30)).await;
             drop(socket);
+        })
+    })
+}
+
+/// Keeps the connection for `after` (answering pings), then closes it with `code` and `reason`.
+fn close_with(code: u16, reason: &'static str, after: Duration) -> Session {
+    Box::new(move |mut socket| {
+        Box::pin(async move {
+            let _ = tokio::time::timeout(after, async { while let Some(Ok(_)) = socket.next().await {} }).await;
+            let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
+            let _ = socket.close(Some(frame)).await;
         })
     })
 }
@@ -240,6 +256,48 @@ async fn a_refused_upgrade_is_an_error_item_and_the_subscription_goes_on() {
     assert_eq!(next_message(&mut events).await.text, "finally");
     // One attempt per item: the stream waits between attempts instead of hammering.
     assert_eq!(server.handshakes().len(), 3);
+}
+
+#[tokio::test]
+async fn a_close_frame_is_an_error_item_with_its_code_and_reason() {
+    let server = EventServer::start(
+        |_| None,
+        |n| match n {
+            1 => close_with(4001, "invalid event code", Duration::ZERO),
+            _ => send_then_hold(&["after the close"], None),
+        },
+    )
+    .await;
+    let mut events = client_of(&server).subscribe("no.such.event");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    match next(&mut events).await {
+        Err(error @ Error::Subscription { close_code: Some(4001), http_status: None, .. }) => {
+            let text = error.to_string();
+            assert!(text.contains("4001") && text.contains("invalid event code"), "{text}");
+            assert!(!error.is_retryable(), "a refusal of the subscription");
+        }
+        other => panic!("expected the close frame, got {other:?}"),
+    }
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 1 });
+    assert_eq!(next_message(&mut events).await.text, "after the close");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_close_that_refuses_the_subscription_waits_longer_each_time() {
+    // Each connection lives past the ping interval (healthy, by that count), then is refused.
+    let hold = Duration::from_millis(150);
+    let server = EventServer::start(|_| None, move |_| close_with(4001, "invalid event code", hold)).await;
+    let mut events = client_of(&server).subscribe("no.such.event");
+    for reconnects in 0..5 {
+        assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects });
+        assert!(matches!(next(&mut events).await, Err(Error::Subscription { close_code: Some(4001), .. })));
+    }
+    let at: Vec<_> = server.handshakes().iter().map(|h| h.at).collect();
+    // The waits after each close: jittered over the upper half of 40, 80, then 100 ms (the
+    // policy's cap), not the 20 ms after a healthy connection.
+    let waits: Vec<Duration> = at.windows(2).map(|pair| pair[1] - pair[0] - hold).collect();
+    assert!(waits[1] >= Duration::from_millis(40) && waits[3] >= Duration::from_millis(50), "{waits:?}");
 }
 
 #[tokio::test]

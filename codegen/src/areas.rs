@@ -371,7 +371,7 @@ mod tests {
                 .collect();
             declared.insert(name.trim().to_string(), values);
         }
-        assert_eq!(declared["default"], ["full", "events", "aws-lc-rs"]);
+        assert_eq!(declared["default"], ["full", "subscriptions", "aws-lc-rs"]);
         assert_eq!(declared["full"], features(), "`full` in Cargo.toml lists the areas in codegen's order");
         for feature in features() {
             assert_eq!(
@@ -384,7 +384,7 @@ mod tests {
         let others: Vec<&str> = others.iter().map(|name| name.as_str()).collect();
         assert_eq!(
             others,
-            ["aws-lc-rs", "default", "events", "full", "mock", "ring", "schemars"],
+            ["aws-lc-rs", "default", "full", "mock", "ring", "schemars", "subscriptions"],
             "a feature that is not an area"
         );
     }

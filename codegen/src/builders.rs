@@ -380,6 +380,8 @@ pub(crate) fn call_docs(
             doc.push_str(&format!("\n    .body_map(|body| body{})", set.join("")));
         }
         doc.push_str("\n    .await?;\n```");
+        let feature = crate::areas::area(&op.function).feature;
+        doc.push_str(&format!("\n\nNeeds the feature `{feature}` (in `full`, a default one)."));
         out.insert(op.function.clone(), doc);
     }
     Ok(out)

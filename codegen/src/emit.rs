@@ -151,3 +151,69 @@ pub(crate) fn paging_table(paging: &Found) -> String {
     out.push_str("];\n");
     out
 }
+
+/// A hidden method of the same name for each operation of an area that is
+/// off, whose call fails with a message naming the feature to add, where the
+/// compiler would only say that no method of that name exists. It cannot be
+/// called (its bound has no impl), so it is neither API nor code in a build.
+pub(crate) fn areas_off(spec_functions: &[String], areas: crate::areas::Areas) -> String {
+    let off: Vec<&String> = spec_functions.iter().filter(|function| !areas.has(function)).collect();
+    if off.is_empty() {
+        return String::new();
+    }
+    let mut features: Vec<&'static str> = off.iter().map(|function| crate::areas::area(function).feature).collect();
+    features.sort_unstable();
+    features.dedup();
+    let mut out = String::from(
+        "\n// Added by authing-codegen: the operations of the areas that are off, each naming its feature.\n\
+         #[doc(hidden)]\npub mod areas_off {\n",
+    );
+    for feature in &features {
+        writeln!(
+            out,
+            "    #[diagnostic::on_unimplemented(message = \"this operation is in the area `{feature}`, whose feature is off\", \
+             label = \"add \\\"{feature}\\\" to authing's features in Cargo.toml\", \
+             note = \"with `default-features = false`, only the areas named are compiled\")]\n    \
+             pub trait {} {{}}",
+            trait_name(feature)
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("}\n#[doc(hidden)]\nimpl crate::ManagementClient {\n");
+    for function in off {
+        let feature = crate::areas::area(function).feature;
+        writeln!(
+            out,
+            "    #[doc(hidden)]\n    #[inline]\n    pub fn {function}<'a>(&'a self) -> ::std::convert::Infallible \
+             where &'a Self: areas_off::{} {{ unreachable!(\"no impl of its bound\") }}",
+            trait_name(feature)
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// `Roles` for `roles`, `DataObjects` for `data-objects`: the bound of an area that is off.
+fn trait_name(feature: &str) -> String {
+    let words: String = feature.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect();
+    format!("{words}IsOff")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::areas::Areas;
+
+    #[test]
+    fn an_operation_of_an_area_that_is_off_names_its_feature() {
+        let functions = ["get_user".to_string(), "create_role".to_string(), "list_tenant_users".to_string()];
+        let users = Areas::enabled(|feature| feature == "users");
+        let code = super::areas_off(&functions, users);
+        assert!(!code.contains("fn get_user"), "{code}");
+        assert!(code.contains("pub fn create_role<'a>(&'a self)"), "{code}");
+        assert!(code.contains("where &'a Self: areas_off::RolesIsOff"), "{code}");
+        assert!(code.contains("this operation is in the area `roles`, whose feature is off"), "{code}");
+        assert!(code.contains(r#"add \"roles\" to authing's features"#), "{code}");
+        assert_eq!(super::areas_off(&functions, Areas::ALL), "");
+    }
+}

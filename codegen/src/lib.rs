@@ -88,6 +88,11 @@ pub fn parse(text: &str) -> Result<OpenAPI, String> {
 /// operation at fault (found by generating parts of the document again, so a
 /// failure costs a few more seconds than a success).
 pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
+    // Every operation's method, before the document is cut to the areas enabled.
+    let every_function = match options.areas.is_all() {
+        true => Vec::new(),
+        false => operations(spec)?.into_iter().map(|op| op.function).collect(),
+    };
     let selected;
     let spec = match options.areas.is_all() {
         true => spec,
@@ -123,6 +128,7 @@ pub fn generate(spec: &OpenAPI, options: Options) -> Result<Generated, String> {
     let mut client = prettyplease::unparse(&file);
     client.push_str(&emit::glue(&envelopes, &operations)?);
     client.push_str(&emit::paging_glue(&operations, &paging));
+    client.push_str(&emit::areas_off(&every_function, options.areas));
     if options.mock {
         client.push_str(&mock::routes(&operations));
     }

@@ -1,21 +1,21 @@
 //! Authing's events: [`ManagementClient::subscribe`] to an event code, a
-//! stream that heals itself (the feature `events`, a default one: it brings
+//! stream that heals itself (the feature `subscriptions`, a default one: it brings
 //! the WebSocket client), and [`ManagementClient::publish_event`].
 
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 mod signature;
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 mod subscribe;
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 mod subscription;
 
 use serde::Serialize;
 
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 pub use subscribe::DEFAULT_EVENT_HOST;
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 pub(crate) use subscribe::EventSettings;
-#[cfg(feature = "events")]
+#[cfg(feature = "subscriptions")]
 pub use subscription::{Event, EventMessage, Subscription, SubscriptionPolicy};
 
 use crate::client::ManagementClient;

@@ -1,4 +1,4 @@
-//! Subscribing to an event code (the feature `events`): the client's event
+//! Subscribing to an event code (the feature `subscriptions`): the client's event
 //! settings, checked when it is built, and [`ManagementClient::subscribe`].
 
 use std::time::Duration;
@@ -82,6 +82,7 @@ impl ManagementClient {
                     return Subscription::failed(Error::Subscription {
                         event_code: event_code.into(),
                         http_status: None,
+                        close_code: None,
                         reason,
                     });
                 }

@@ -220,6 +220,8 @@ enum Happened {
     Text(String),
     Heard,
     PingDue,
+    /// A close frame, with its code and reason if it had them.
+    Closed(Option<(u16, String)>),
     Lost(String),
 }
 
@@ -245,7 +247,7 @@ impl State {
                 incoming = connection.socket.next() => match incoming {
                     Some(Ok(Message::Text(text))) => Happened::Text(text.as_str().to_owned()),
                     Some(Ok(Message::Binary(bytes))) => Happened::Text(String::from_utf8_lossy(&bytes).into_owned()),
-                    Some(Ok(Message::Close(frame))) => Happened::Lost(format!("closed by the server ({frame:?})")),
+                    Some(Ok(Message::Close(frame))) => Happened::Closed(frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned()))),
                     Some(Ok(_)) => Happened::Heard,
                     Some(Err(error)) => Happened::Lost(error.to_string()),
                     None => Happened::Lost("the connection ended".into()),
@@ -269,18 +271,35 @@ impl State {
                 Happened::PingDue => {
                     connection.last_ping = now;
                     if let Err(error) = connection.socket.send(Message::Ping(Default::default())).await {
-                        self.lose(format!("a ping could not be sent: {error}"));
+                        self.lose(format!("a ping could not be sent: {error}"), false);
                     }
                 }
-                Happened::Lost(reason) => self.lose(reason),
+                Happened::Closed(frame) => {
+                    let close_code = frame.as_ref().map(|(code, _)| *code);
+                    let reason = match &frame {
+                        Some((code, reason)) => format!("closed by the server with code {code}: {reason:?}"),
+                        None => "closed by the server without a code".to_owned(),
+                    };
+                    self.lose(reason.clone(), close_code.is_some_and(crate::error::close_refuses));
+                    // The consumer sees why, and a refusal waits longer before the next attempt.
+                    return Err(Error::Subscription {
+                        event_code: self.event_code.clone(),
+                        http_status: None,
+                        close_code,
+                        reason,
+                    });
+                }
+                Happened::Lost(reason) => self.lose(reason, false),
             }
         }
     }
 
-    /// Forgets the connection; the next attempt waits longer unless it was healthy.
-    fn lose(&mut self, reason: String) {
+    /// Forgets the connection; the next attempt waits longer unless it was
+    /// healthy and not `refused` (closed with a code that refuses the subscription).
+    fn lose(&mut self, reason: String, refused: bool) {
         let Some(connection) = self.connection.take() else { return };
-        let healthy = connection.heard_anything || connection.opened.elapsed() >= self.target.policy.ping_interval;
+        let healthy =
+            !refused && (connection.heard_anything || connection.opened.elapsed() >= self.target.policy.ping_interval);
         self.failures = if healthy { 0 } else { self.failures.saturating_add(1) };
         tracing::warn!(event_code = %self.event_code, %reason, "event subscription lost its connection; reconnecting");
     }
@@ -320,8 +339,12 @@ impl State {
     }
 
     async fn open(&self) -> Result<Socket> {
-        let failed =
-            |http_status, reason| Error::Subscription { event_code: self.event_code.clone(), http_status, reason };
+        let failed = |http_status, reason| Error::Subscription {
+            event_code: self.event_code.clone(),
+            http_status,
+            close_code: None,
+            reason,
+        };
         let mut request =
             self.target.url.as_str().into_client_request().map_err(|e| failed(None, format!("bad address: {e}")))?;
         request.headers_mut().insert(reqwest::header::AUTHORIZATION, self.target.authorization.clone());
