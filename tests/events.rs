@@ -448,3 +448,17 @@ async fn a_policy_of_the_longest_durations_allowed_runs() {
     assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
     assert_eq!(next_message(&mut events).await.text, "hello");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_consumer_busy_right_after_connected_gets_every_message_of_the_live_connection() {
+    let server = EventServer::start(|_| None, |_| send_then_hold(&["one", "two", "three"], None)).await;
+    let mut events = client_of(&server).subscribe("custom.event");
+
+    assert_eq!(next(&mut events).await.unwrap(), Event::Connected { reconnects: 0 });
+    // Busy for more than twice the silence limit before reading on.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let received = [next_message(&mut events).await, next_message(&mut events).await, next_message(&mut events).await];
+
+    assert_eq!(received.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["one", "two", "three"]);
+    assert_eq!(server.handshakes().len(), 1, "the live connection was kept");
+}

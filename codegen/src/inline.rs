@@ -43,6 +43,37 @@ fn has_type_parameters(generics: &syn::Generics) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// What generation writes, the glue appended as text and the mock's code
+    /// included: every non-generic function of an impl is `#[inline]`.
+    #[test]
+    fn every_non_generic_function_generated_is_inline() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/authing-management-v3.json"))
+                .unwrap();
+        let spec = crate::parse(&text).unwrap();
+        let areas = crate::Areas::enabled(|feature| feature == "roles");
+        let generated = crate::generate(&spec, crate::Options { areas, mock: true, ..crate::Options::default() });
+        // (Read with `VisitMut`, the one visitor the crate's syn has.)
+        let mut file = syn::parse_file(&generated.unwrap().client).unwrap();
+        struct Unmarked(Vec<String>);
+        impl syn::visit_mut::VisitMut for Unmarked {
+            fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+                if !super::has_type_parameters(&imp.generics) {
+                    syn::visit_mut::visit_item_impl_mut(self, imp);
+                }
+            }
+            fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+                let marked = f.attrs.iter().any(|a| a.path().is_ident("inline"));
+                if !marked && !super::has_type_parameters(&f.sig.generics) {
+                    self.0.push(f.sig.ident.to_string());
+                }
+            }
+        }
+        let mut unmarked = Unmarked(Vec::new());
+        syn::visit_mut::VisitMut::visit_file_mut(&mut unmarked, &mut file);
+        assert!(unmarked.0.is_empty(), "not #[inline]: {:?}", unmarked.0);
+    }
+
     #[test]
     fn only_the_functions_compiled_into_the_crate_are_marked() {
         let mut file: syn::File = syn::parse_quote! {

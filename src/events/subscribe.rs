@@ -1,6 +1,7 @@
 //! Subscribing to an event code (the feature `subscriptions`): the client's event
 //! settings, checked when it is built, and [`ManagementClient::subscribe`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
@@ -21,7 +22,8 @@ pub(crate) struct EventSettings {
     endpoint: reqwest::Url,
     authorization: HeaderValue,
     policy: SubscriptionPolicy,
-    verify_tls: bool,
+    /// The TLS configuration of a `wss://` host, made once with the HTTP client's.
+    tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
 }
 
@@ -40,7 +42,15 @@ impl EventSettings {
         let authorization = signature::authorization(access_key_id, access_key_secret)
             .ok_or_else(|| Error::Config("access_key_id cannot be sent in a header".into()))?;
         policy.check()?;
-        Ok(EventSettings { endpoint, authorization, policy, verify_tls, connect_timeout })
+        let tls = match endpoint.scheme() {
+            // No ALPN: the upgrade is HTTP/1.1.
+            "wss" => Some(Arc::new(
+                crate::tls::client_config(verify_tls, &[])
+                    .map_err(|e| Error::Config(format!("cannot set up TLS for the event host: {e}")))?,
+            )),
+            _ => None,
+        };
+        Ok(EventSettings { endpoint, authorization, policy, tls, connect_timeout })
     }
 }
 
@@ -73,28 +83,12 @@ impl ManagementClient {
         let settings = &self.session().events;
         let mut url = settings.endpoint.clone();
         url.query_pairs_mut().append_pair("code", event_code);
-        let tls = match url.scheme() {
-            // No ALPN: the upgrade is HTTP/1.1.
-            "wss" => match crate::tls::client_config(settings.verify_tls, &[]) {
-                Ok(config) => Some(std::sync::Arc::new(config)),
-                Err(error) => {
-                    let reason = format!("cannot set up TLS: {error}");
-                    return Subscription::failed(Error::Subscription {
-                        event_code: event_code.into(),
-                        http_status: None,
-                        close_code: None,
-                        reason,
-                    });
-                }
-            },
-            _ => None,
-        };
         let target = subscription::Target {
             url,
             authorization: settings.authorization.clone(),
             policy: settings.policy,
             connect_timeout: settings.connect_timeout,
-            tls,
+            tls: settings.tls.clone(),
         };
         Subscription::new(event_code.to_string(), target)
     }

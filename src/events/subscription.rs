@@ -137,7 +137,7 @@ pub(crate) struct Target {
 /// A stream of the events of one event code, made by
 /// [`ManagementClient::subscribe`](crate::ManagementClient::subscribe).
 ///
-/// It never ends by itself (unless TLS cannot be set up at all): connection
+/// It never ends by itself: connection
 /// failures are error items, after which it reconnects. Dropping it closes
 /// the connection.
 #[must_use = "a subscription does nothing unless polled"]
@@ -156,12 +156,6 @@ impl Subscription {
             Some((item, state))
         });
         Subscription { items: Box::pin(items), span }
-    }
-
-    /// A subscription that cannot start: it yields `error`, then ends.
-    pub(crate) fn failed(error: Error) -> Self {
-        let span = tracing::info_span!("authing.subscription");
-        Subscription { items: Box::pin(futures_util::stream::once(async move { Err(error) })), span }
     }
 }
 

@@ -65,10 +65,17 @@ impl FaultyServer {
 
     /// Starts an HTTPS server with a self-signed certificate for `127.0.0.1`.
     pub async fn start_tls(handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> Self {
+        Self::start_tls_with(rustls::crypto::aws_lc_rs::default_provider(), handler).await
+    }
+
+    /// Starts an HTTPS server as [`start_tls`](Self::start_tls) does, with the cryptography of `provider`.
+    pub async fn start_tls_with(
+        provider: rustls::crypto::CryptoProvider,
+        handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("a certificate");
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
             .with_safe_default_protocol_versions()
             .expect("TLS versions")
             .with_no_client_auth()

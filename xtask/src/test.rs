@@ -13,8 +13,8 @@ use anyhow::{Context as _, Result, bail};
 use crate::regen::{self, RegenArgs, SOURCE_COPY_PATH};
 use crate::{prism, upstream_build};
 
-/// Every step builds the crate with its mock (whose tests need it), so that
-/// the generated crate is compiled once for all of them.
+/// Every step but the areas' builds the crate with its mock (whose tests need
+/// it) and the default features, so that it is compiled once for all of them.
 const FEATURES: &str = "--features=authing/mock";
 
 /// The test that counts and prints the paginated operations.
