@@ -50,7 +50,8 @@ struct Background<T>(tokio::task::JoinHandle<Result<Split<T>>>);
 
 impl<T: Send + 'static> Background<T> {
     fn spawn(fetching: Fetching<T>) -> Self {
-        Background(tokio::spawn(fetching))
+        // In the walk's span (current while it is polled), as if it ran in the walk's own task.
+        Background(tokio::spawn(tracing::Instrument::in_current_span(fetching)))
     }
 }
 
